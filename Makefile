@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install bench clean-local
+
+$(BIN)/momrel: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/momrel
+
+demo: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/momrel demo run
+
+test: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+bench: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+
+# Stop the embedded server and delete local state (.momrel/: database, Qdrant, outputs).
+clean-local:
+	-$(BIN)/momrel db stop
+	rm -rf .momrel

@@ -1,0 +1,3 @@
+"""momrel: release packaging for Momentry."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from momrel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,302 @@
+"""The `momrel` command line: a thin shell over the modules (no logic here).
+
+Every expected failure is a MomrelError, printed as one line `momrel: error: ...` with a
+non-zero exit code (1, or 2 for configuration and usage errors).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from momrel import __version__
+from momrel.errors import MomrelError
+
+
+def _config():
+    from momrel.config import load
+
+    return load()
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="momrel")
+def cli():
+    """Release packaging for Momentry.
+
+    \b
+    File content packages:  momrel file add|export|verify|list|fingerprint
+    Local database:         momrel db start|stop|status|url|init
+    Demo data and job:      momrel demo seed|run
+
+    Configuration is params.yaml in the content repository (found upward from the current
+    folder, or MOMREL_REPO). MOMREL_DATABASE_URL and MOMREL_QDRANT_URL point at real servers.
+    """
+
+
+# ---------------------------------------------------------------- db
+@cli.group()
+def db():
+    """The embedded PostgreSQL kept under .momrel/pg (or the server of MOMREL_DATABASE_URL)."""
+
+
+def _embedded():
+    from momrel.config import find_root
+    from momrel.pg import EmbeddedPostgres
+
+    return EmbeddedPostgres(find_root() / ".momrel" / "pg")
+
+
+@db.command("start")
+def db_start():
+    """Initialise (first time) and start the embedded server; print its URL."""
+    click.echo(_embedded().start())
+
+
+@db.command("stop")
+def db_stop():
+    """Stop the embedded server."""
+    click.echo("stopped" if _embedded().stop() else "not running")
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def db_status(as_json):
+    """Whether the embedded server runs, and its URL."""
+    server = _embedded()
+    running = server.is_running()
+    url = server.url() if running else None
+    if as_json:
+        _print_json({"running": running, "url": url})
+    else:
+        click.echo(f"running at {url}" if running else "not running")
+    if not running:
+        sys.exit(3)
+
+
+@db.command("url")
+def db_url():
+    """Print the database URL momrel uses (MOMREL_DATABASE_URL or the embedded server)."""
+    from momrel import pg
+    from momrel.config import find_root
+
+    click.echo(pg.database_url(find_root()))
+
+
+@db.command("init")
+@click.option("--reset", is_flag=True, help="Drop each environment's schema first (deletes its data).")
+def db_init(reset):
+    """Create the Momentry tables (params.yaml schema_file) in every environment's schema."""
+    from momrel import pg
+    from momrel.demo.run import init_database
+
+    config = _config()
+    created = init_database(config, pg.database_url(config.root), reset=reset)
+    click.echo(f"created schema in: {', '.join(created)}" if created else "schemas already initialised")
+
+
+# ---------------------------------------------------------------- demo
+@cli.group()
+def demo():
+    """Synthetic data and the end-to-end demo job."""
+
+
+@demo.command("seed")
+@click.option("--files", "files", type=int, default=3, show_default=True, help="Number of videos.")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="Size multiplier: 1 = 2,000 face detections and 200 frame points per video; "
+                   "500 = 1,000,000 and 100,000.")
+@click.option("--env", "env_name", default=None, help="Environment to seed (default: source_env).")
+@click.option("--reset", is_flag=True, help="Re-create videos that already exist.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def demo_seed(files, scale, env_name, reset, as_json):
+    """Deterministic synthetic videos: rows, Qdrant points and processor JSON files."""
+    from momrel import pg, vectors
+    from momrel.demo import seed as seeding
+    from momrel.progress import progress_bars
+
+    config = _config()
+    env = config.env(env_name)
+    with pg.connect(pg.database_url(config.root)) as conn, \
+            vectors.open_client(config.root) as client, progress_bars() as bars:
+        result = seeding.seed(config, env, conn, client, files=files, scale=scale, reset=reset,
+                              progress=bars)
+        conn.commit()
+    if as_json:
+        _print_json(result.__dict__)
+        return
+    for uuid_ in result.created:
+        click.echo(f"seeded  {uuid_}")
+    for uuid_ in result.skipped:
+        click.echo(f"present {uuid_} (kept; --reset re-creates it)")
+    click.echo("rows:   " + ", ".join(f"{k} {v:,}" for k, v in result.rows.items()))
+    click.echo("points: " + ", ".join(f"{k} {v:,}" for k, v in result.points.items()))
+
+
+@demo.command("run")
+@click.option("--files", "files", type=int, default=3, show_default=True)
+@click.option("--scale", type=float, default=1.0, show_default=True)
+@click.option("--no-push", is_flag=True, help="Skip `dvc push`.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def demo_run(files, scale, no_push, as_json):
+    """Start the database, seed, `dvc repro -P`, `dvc push`, and summarise (what `make demo` runs)."""
+    from momrel.demo.run import run_demo
+
+    echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
+    result = run_demo(_config(), files=files, scale=scale, push=not no_push, echo=echo)
+    if as_json:
+        data = dict(result.__dict__)
+        data["packages"] = [p.__dict__ for p in result.packages]
+        _print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"File content packages ({result.seconds:.1f} s)")
+    for column in ("file_uuid", "version", "this run", "rows", "points", "size"):
+        table.add_column(column)
+    for p in result.packages:
+        table.add_row(p.file_uuid, p.version, "exported" if p.exported else "unchanged",
+                      f"{sum(p.rows.values()):,}", f"{sum(p.points.values()):,}",
+                      f"{p.bytes / 1e6:.1f} MB")
+    _console().print(table)
+    click.echo(f"database: {result.database}")
+    click.echo(f"seeded this run: {len(result.seeded)} video(s)")
+    if result.pushed:
+        click.echo(f"dvc push: {result.pushed}")
+
+
+# ---------------------------------------------------------------- file
+@cli.group()
+def file():
+    """File content packages: release/files/{file_uuid}/{version}/."""
+
+
+@file.command("add")
+@click.argument("file_uuid")
+@click.option("--version", "version", required=True, help="Package version, e.g. 1.0.0.")
+def file_add(file_uuid, version):
+    """Record FILE_UUID in params.yaml and generate its DVC pipeline."""
+    from momrel.filepkg import pipeline
+
+    config, changed = pipeline.add_file(_config(), file_uuid, version)
+    path = pipeline.pipeline_dir(config, file_uuid.lower()) / "dvc.yaml"
+    click.echo(f"{'added' if changed else 'unchanged'}: {file_uuid.lower()} {version} "
+               f"({path.relative_to(config.root)})")
+
+
+@file.command("export")
+@click.option("--uuid", "file_uuid", required=True, help="The file (video) uuid.")
+@click.option("--version", "version", default=None, help="Package version (default: params.yaml).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Package folder (default: {release_dir}/{uuid}/{version}).")
+@click.option("--env", "env_name", default=None, help="Source environment (default: source_env).")
+@click.option("--force", is_flag=True, help="Replace a published version with different content.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def file_export(file_uuid, version, out, env_name, force, as_json):
+    """Export one file's rows, points and processor JSON as a package."""
+    from momrel.filepkg.export import export_file
+
+    result = export_file(_config(), file_uuid, version=version, out=out, env_name=env_name,
+                         force=force)
+    if as_json:
+        _print_json(result.as_json())
+    else:
+        rows = sum(result.rows.values())
+        click.echo(f"{result.status}: {result.package} ({rows:,} rows, "
+                   f"{sum(result.points.values()):,} points, {result.bytes / 1e6:.1f} MB, "
+                   f"{result.seconds:.1f} s)")
+
+
+@file.command("fingerprint")
+@click.option("--uuid", "file_uuid", required=True)
+@click.option("--env", "env_name", default=None)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the fingerprint file here (DVC's fingerprint stage).")
+def file_fingerprint(file_uuid, env_name, out):
+    """Content hash of one file's current data (what export would write)."""
+    from momrel.filepkg import fingerprint
+
+    result = fingerprint.compute(_config(), file_uuid, env_name)
+    if out is not None:
+        fingerprint.write(result, out)
+    else:
+        click.echo(result.render().decode(), nl=False)
+
+
+@file.command("verify")
+@click.argument("package", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def file_verify(package, as_json):
+    """Check a package folder: complete, checksums valid, counts consistent."""
+    from momrel.filepkg.verify import verify_package
+
+    report = verify_package(package)
+    if as_json:
+        _print_json(report.as_json())
+    else:
+        click.echo(f"ok: {package} ({report.file_uuid} {report.version}, {report.files} files, "
+                   f"{sum(report.rows.values()):,} rows, {sum(report.points.values()):,} points)")
+
+
+@file.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-check", is_flag=True, help="Do not compare with the database (fast).")
+def file_list(as_json, no_check):
+    """Configured files, their versions, and whether each package is present, up to date or stale."""
+    from momrel.filepkg.status import list_packages
+
+    statuses = list_packages(_config(), check_data=not no_check)
+    if as_json:
+        _print_json([s.as_json() for s in statuses])
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in ("file_uuid", "version", "state", "detail"):
+        table.add_column(column)
+    styles = {"up-to-date": "green", "stale": "yellow", "missing": "red", "invalid": "red"}
+    for s in statuses:
+        table.add_row(s.file_uuid, s.version, f"[{styles.get(s.state, '')}]{s.state}", s.detail)
+    _console().print(table)
+
+
+# ---------------------------------------------------------------- entry point
+def main(argv: list[str] | None = None) -> int:
+    import psycopg
+
+    try:
+        cli.main(args=argv, prog_name="momrel", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("momrel: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except MomrelError as exc:
+        click.echo(f"momrel: error: {exc}", err=True)
+        return exc.exit_code
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        click.echo(f"momrel: error: database: {first}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("momrel: interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""params.yaml: load, validate, and expose as plain frozen values.
+
+Every problem is reported as one ConfigError line naming the key path, e.g.
+``params.yaml: tables.identities.through.table: unknown table 'faces'``.
+Database-dependent checks (does the table exist?) happen where a connection exists
+(momrel.filepkg.tables), not here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from momrel.errors import ConfigError
+
+PARAMS_FILE = "params.yaml"
+IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names that become file names inside a package: no separators, no leading dot.
+FILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+ENV_FILE_RE = re.compile(r"^\.?[A-Za-z0-9_.-]+$")
+VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
+DISTANCES = ("Cosine", "Euclid", "Dot", "Manhattan")
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    schema: str
+    port: int
+    env_file: str
+    output_dir: Path
+    collections: dict[str, str]  # logical name -> Qdrant collection name
+
+
+@dataclass(frozen=True)
+class Registration:
+    table: str
+    key: str
+    status_column: str
+    processed_status: str
+
+
+@dataclass(frozen=True)
+class Through:
+    table: str
+    column: str
+    key: str
+
+
+@dataclass(frozen=True)
+class TableRule:
+    name: str
+    order_by: tuple[str, ...]
+    file_column: str | None = None
+    through: Through | None = None
+    natural_key: tuple[str, ...] = ()
+
+    @property
+    def shared(self) -> bool:
+        return self.through is not None
+
+
+@dataclass(frozen=True)
+class CollectionRule:
+    name: str
+    file_uuid_key: str
+    vector_size: int
+    distance: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    uuid: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    schema_file: Path
+    release_dir: Path
+    source_env: str
+    environments: dict[str, Environment]
+    registration: Registration
+    tables: dict[str, TableRule]
+    processors: tuple[str, ...]
+    collections: dict[str, CollectionRule]
+    files: tuple[FileEntry, ...] = field(default=())
+
+    @property
+    def params_path(self) -> Path:
+        return self.root / PARAMS_FILE
+
+    def env(self, name: str | None = None) -> Environment:
+        name = name or self.source_env
+        if name not in self.environments:
+            raise ConfigError(
+                f"unknown environment '{name}' (configured: {', '.join(self.environments)})"
+            )
+        return self.environments[name]
+
+    def file_entry(self, file_uuid: str) -> FileEntry | None:
+        return next((f for f in self.files if f.uuid == file_uuid), None)
+
+    def package_dir(self, file_uuid: str, version: str) -> Path:
+        return self.release_dir / file_uuid / version
+
+
+# ---------------------------------------------------------------- value validators
+def normalize_uuid(value: Any, what: str = "uuid") -> str:
+    """Canonical lower-case hyphenated form, or a ConfigError-free MomrelError for the CLI."""
+    from momrel.errors import MomrelError
+
+    try:
+        parsed = uuidlib.UUID(str(value))
+    except (ValueError, AttributeError, TypeError):
+        raise MomrelError(f"invalid {what}: {value!r} is not a UUID") from None
+    if str(parsed) != str(value).strip().lower():
+        raise MomrelError(f"invalid {what}: {value!r} (write it as {parsed})")
+    return str(parsed)
+
+
+def check_version(value: Any) -> str:
+    from momrel.errors import MomrelError
+
+    text = str(value)
+    if not VERSION_RE.match(text):
+        raise MomrelError(f"invalid version: {value!r} (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)")
+    return text
+
+
+# ---------------------------------------------------------------- loading
+def find_root(start: Path | None = None) -> Path:
+    """The content repository: MOMREL_REPO, or the nearest folder upward holding params.yaml."""
+    explicit = os.environ.get("MOMREL_REPO")
+    if explicit:
+        root = Path(explicit).resolve()
+        if not (root / PARAMS_FILE).is_file():
+            raise ConfigError(f"MOMREL_REPO={explicit}: no {PARAMS_FILE} there")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PARAMS_FILE).is_file():
+            return folder
+    raise ConfigError(f"no {PARAMS_FILE} found in {here} or any parent (set MOMREL_REPO)")
+
+
+def load(root: Path | None = None) -> Config:
+    root = root if root is not None else find_root()
+    path = root / PARAMS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{PARAMS_FILE}{where}: {problem}") from None
+    return parse(raw, root)
+
+
+class _Reader:
+    """Walks the raw YAML keeping the key path for error messages."""
+
+    def __init__(self, data: Any, path: str):
+        self.data = data
+        self.path = path
+
+    def fail(self, message: str) -> ConfigError:
+        where = f"{PARAMS_FILE}: {self.path}" if self.path else PARAMS_FILE
+        return ConfigError(f"{where}: {message}")
+
+    def mapping(self, allowed: set[str], required: set[str] = frozenset()) -> dict:
+        if not isinstance(self.data, dict):
+            raise self.fail(f"expected a mapping, got {type(self.data).__name__}")
+        unknown = sorted(set(map(str, self.data)) - allowed)
+        if unknown:
+            raise self.fail(f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})")
+        missing = sorted(required - set(self.data))
+        if missing:
+            raise self.fail(f"missing key '{missing[0]}'")
+        return self.data
+
+    def child(self, key: str) -> "_Reader":
+        sub = f"{self.path}.{key}" if self.path else key
+        value = self.data.get(key) if isinstance(self.data, dict) else None
+        return _Reader(value, sub)
+
+    def string(self, pattern: re.Pattern | None = None, what: str = "") -> str:
+        if not isinstance(self.data, str) or not self.data:
+            raise self.fail(f"expected a non-empty string, got {self.data!r}")
+        if pattern and not pattern.match(self.data):
+            raise self.fail(f"{self.data!r} is not a valid {what or 'name'}")
+        return self.data
+
+    def identifier(self) -> str:
+        return self.string(IDENTIFIER_RE, "SQL identifier")
+
+    def integer(self, low: int, high: int) -> int:
+        if isinstance(self.data, bool) or not isinstance(self.data, int):
+            raise self.fail(f"expected an integer, got {self.data!r}")
+        if not low <= self.data <= high:
+            raise self.fail(f"{self.data} is out of range {low}..{high}")
+        return self.data
+
+    def identifier_list(self) -> tuple[str, ...]:
+        if not isinstance(self.data, list) or not self.data:
+            raise self.fail("expected a non-empty list of column names")
+        return tuple(_Reader(v, f"{self.path}[{i}]").identifier() for i, v in enumerate(self.data))
+
+
+TOP_KEYS = {
+    "schema_file", "release_dir", "source_env", "environments", "registration", "tables",
+    "processors", "collections", "files",
+}
+
+
+def parse(raw: Any, root: Path) -> Config:
+    top = _Reader(raw, "")
+    top.mapping(TOP_KEYS, TOP_KEYS - {"files"})
+
+    collections = _parse_collections(top.child("collections"))
+    environments = {}
+    envs = top.child("environments")
+    if not isinstance(envs.data, dict):
+        raise envs.fail("expected a mapping of environment names")
+    for name in envs.data:
+        environments[name] = _parse_environment(envs.child(name), name, root, collections)
+    if not environments:
+        raise envs.fail("at least one environment is required")
+
+    source_env = top.child("source_env").string()
+    if source_env not in environments:
+        raise top.child("source_env").fail(f"'{source_env}' is not a configured environment")
+
+    tables = _parse_tables(top.child("tables"))
+    registration = _parse_registration(top.child("registration"))
+    if registration.table in tables:
+        raise top.child("registration").fail("the registration table cannot also be a packaged table")
+
+    processors_reader = top.child("processors")
+    if not isinstance(processors_reader.data, list):
+        raise processors_reader.fail("expected a list of processor names")
+    processors = tuple(
+        _Reader(p, f"processors[{i}]").string(FILE_NAME_RE, "processor name")
+        for i, p in enumerate(processors_reader.data)
+    )
+    if len(set(processors)) != len(processors):
+        raise processors_reader.fail("duplicate processor name")
+
+    return Config(
+        root=root,
+        schema_file=root / top.child("schema_file").string(),
+        release_dir=root / top.child("release_dir").string(),
+        source_env=source_env,
+        environments=environments,
+        registration=registration,
+        tables=tables,
+        processors=processors,
+        collections=collections,
+        files=_parse_files(top.child("files")),
+    )
+
+
+def _parse_collections(reader: _Reader) -> dict[str, CollectionRule]:
+    if not isinstance(reader.data, dict):
+        raise reader.fail("expected a mapping of logical collection names")
+    result = {}
+    for name in reader.data:
+        item = reader.child(str(name))
+        _Reader(name, item.path).string(FILE_NAME_RE, "collection name")
+        item.mapping({"file_uuid_key", "vectors"}, {"file_uuid_key", "vectors"})
+        vectors = item.child("vectors")
+        vectors.mapping({"size", "distance"}, {"size", "distance"})
+        distance = vectors.child("distance").string()
+        if distance not in DISTANCES:
+            raise vectors.child("distance").fail(f"'{distance}' is not one of {', '.join(DISTANCES)}")
+        result[name] = CollectionRule(
+            name=name,
+            file_uuid_key=item.child("file_uuid_key").string(),
+            vector_size=vectors.child("size").integer(1, 65536),
+            distance=distance,
+        )
+    return result
+
+
+def _parse_environment(reader: _Reader, name: str, root: Path, collections) -> Environment:
+    keys = {"schema", "port", "env_file", "output_dir", "collections"}
+    reader.mapping(keys, keys)
+    mapped = reader.child("collections")
+    if not isinstance(mapped.data, dict):
+        raise mapped.fail("expected a mapping of logical collection -> Qdrant collection")
+    for logical in mapped.data:
+        if logical not in collections:
+            raise mapped.fail(f"unknown collection '{logical}' (not in collections)")
+        mapped.child(logical).string()
+    missing = sorted(set(collections) - set(mapped.data))
+    if missing:
+        raise mapped.fail(f"no Qdrant collection named for '{missing[0]}'")
+    output_dir = Path(reader.child("output_dir").string())
+    return Environment(
+        name=name,
+        schema=reader.child("schema").identifier(),
+        port=reader.child("port").integer(1, 65535),
+        env_file=reader.child("env_file").string(ENV_FILE_RE, "file name"),
+        output_dir=output_dir if output_dir.is_absolute() else root / output_dir,
+        collections=dict(mapped.data),
+    )
+
+
+def _parse_registration(reader: _Reader) -> Registration:
+    keys = {"table", "key", "status_column", "processed_status"}
+    reader.mapping(keys, keys)
+    return Registration(
+        table=reader.child("table").identifier(),
+        key=reader.child("key").identifier(),
+        status_column=reader.child("status_column").identifier(),
+        processed_status=reader.child("processed_status").string(),
+    )
+
+
+def _parse_tables(reader: _Reader) -> dict[str, TableRule]:
+    if not isinstance(reader.data, dict) or not reader.data:
+        raise reader.fail("expected a non-empty mapping of table names")
+    rules: dict[str, TableRule] = {}
+    for name in reader.data:
+        item = reader.child(str(name))
+        _Reader(name, item.path).identifier()
+        item.mapping({"file_column", "through", "natural_key", "order_by"}, {"order_by"})
+        has_direct, has_through = "file_column" in item.data, "through" in item.data
+        if has_direct == has_through:
+            raise item.fail("set exactly one of 'file_column' or 'through'")
+        through = None
+        if has_through:
+            t = item.child("through")
+            t.mapping({"table", "column", "key"}, {"table", "column", "key"})
+            through = Through(t.child("table").identifier(), t.child("column").identifier(),
+                              t.child("key").identifier())
+        natural_key = item.child("natural_key").identifier_list() if "natural_key" in item.data else ()
+        rules[name] = TableRule(
+            name=name,
+            order_by=item.child("order_by").identifier_list(),
+            file_column=item.child("file_column").identifier() if has_direct else None,
+            through=through,
+            natural_key=natural_key,
+        )
+    for rule in rules.values():
+        if rule.through is None:
+            continue
+        where = reader.child(rule.name).child("through").child("table")
+        parent = rules.get(rule.through.table)
+        if parent is None:
+            raise where.fail(f"unknown table '{rule.through.table}' (not in tables)")
+        if parent.through is not None:
+            raise where.fail(f"'{parent.name}' is itself shared; 'through' must name a per-file table")
+        if not rule.natural_key:
+            raise reader.child(rule.name).fail("a shared table needs a natural_key to merge rows by")
+    return rules
+
+
+def _parse_files(reader: _Reader) -> tuple[FileEntry, ...]:
+    if reader.data is None:
+        return ()
+    if not isinstance(reader.data, list):
+        raise reader.fail("expected a list of {uuid, version}")
+    entries, seen = [], set()
+    for i, item in enumerate(reader.data):
+        r = _Reader(item, f"files[{i}]")
+        r.mapping({"uuid", "version"}, {"uuid", "version"})
+        raw_uuid = r.child("uuid").data
+        try:
+            file_uuid = normalize_uuid(raw_uuid)
+        except Exception:
+            raise r.child("uuid").fail(f"{raw_uuid!r} is not a UUID") from None
+        version = str(r.child("version").data)
+        if not VERSION_RE.match(version):
+            raise r.child("version").fail(f"{version!r} is not a version like 1.0.0")
+        if file_uuid in seen:
+            raise r.fail(f"file {file_uuid} is listed twice")
+        seen.add(file_uuid)
+        entries.append(FileEntry(file_uuid, version))
+    return tuple(entries)

@@ -1,0 +1,17 @@
+"""The one exception type the CLI turns into a single readable line and a non-zero exit."""
+
+
+class MomrelError(Exception):
+    """An expected failure: bad input, missing data, unreachable service.
+
+    The message is shown to the user as is, so it must be one line that says what is wrong
+    and, where possible, what to do about it.
+    """
+
+    exit_code = 1
+
+
+class ConfigError(MomrelError):
+    """params.yaml (or an environment variable) is invalid."""
+
+    exit_code = 2

@@ -1,0 +1,138 @@
+"""The descriptive files of a package: metadata.json, RELEASE_INFO.txt, SHA256SUMS and a
+Frictionless datapackage.json. Formats are documented in docs/file-package.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from momrel.errors import MomrelError
+from momrel.filepkg import layout
+
+# PostgreSQL type -> Frictionless Table Schema type (https://specs.frictionlessdata.io/table-schema/)
+_FRICTIONLESS_TYPES = {
+    "smallint": "integer", "integer": "integer", "bigint": "integer",
+    "real": "number", "double precision": "number", "numeric": "number",
+    "boolean": "boolean",
+    "text": "string", "uuid": "string",
+    "date": "date",
+    "timestamp with time zone": "datetime", "timestamp without time zone": "datetime",
+    "time without time zone": "time",
+    "json": "any", "jsonb": "any",
+}
+
+
+def _field(column) -> dict:
+    pg_type = column.pg_type
+    base = pg_type.split("(")[0]
+    if pg_type.endswith("[]"):
+        kind = "string"  # PostgreSQL array literal, e.g. {1.5,2,3,4}
+    elif base in ("character varying", "character"):
+        kind = "string"
+    else:
+        kind = _FRICTIONLESS_TYPES.get(base, "string")
+    field = {"name": column.name, "type": kind, "pgType": pg_type}
+    if kind in ("datetime", "date", "time"):
+        field["format"] = "any"  # PostgreSQL ISO output: 2026-01-01 10:00:00+00
+    if pg_type == "uuid":
+        field["format"] = "uuid"
+    if column.not_null:
+        field["constraints"] = {"required": True}
+    return field
+
+
+def datapackage(file_uuid: str, tables) -> bytes:
+    resources = []
+    for name, info in tables.items():
+        schema = {"fields": [_field(c) for c in info.columns]}
+        if info.primary_key:
+            schema["primaryKey"] = list(info.primary_key)
+        resources.append({
+            "name": name,
+            "path": layout.csv_path(name),
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True, "quoteChar": '"', "doubleQuote": True},
+            "schema": schema,
+        })
+    document = {
+        "profile": "tabular-data-package",
+        "name": f"momentry-file-{file_uuid}",
+        "resources": resources,
+    }
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+
+
+def render_metadata(metadata: dict) -> bytes:
+    return (json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def read_metadata(package: Path) -> dict:
+    path = package / layout.METADATA
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MomrelError(f"{path}: missing") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MomrelError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != layout.FORMAT:
+        raise MomrelError(f"{path}: not a momrel file package (format is not {layout.FORMAT!r})")
+    if data.get("format_version") != layout.FORMAT_VERSION:
+        raise MomrelError(f"{path}: unsupported format_version {data.get('format_version')!r} "
+                          f"(this momrel reads {layout.FORMAT_VERSION})")
+    return data
+
+
+def render_release_info(metadata: dict) -> bytes:
+    src = metadata["source"]
+    lines = [
+        "Momentry file content package",
+        "",
+        f"file_uuid:      {metadata['file_uuid']}",
+        f"version:        {metadata['version']}",
+        f"filename:       {metadata['registration'].get('filename', '')}",
+        f"source:         environment {src['environment']}, schema {src['schema']}",
+        f"created_at:     {metadata['created_at']}",
+        f"content_sha256: {metadata['content_sha256']}",
+        f"tool:           momrel {metadata['tool']['version']}",
+        f"format:         {layout.FORMAT} {layout.FORMAT_VERSION}",
+        "",
+        "rows:",
+    ]
+    lines += [f"  {name:<20} {t['rows']:>12,}" for name, t in metadata["tables"].items()]
+    lines.append("points:")
+    lines += [f"  {name:<20} {c['points']:>12,}  ({c['source_collection']}, "
+              f"{'+'.join(str(v['size']) for v in c['vectors'])}-d)"
+              for name, c in metadata["collections"].items()]
+    lines.append("processors:")
+    lines.append("  " + " ".join(metadata["processors"]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+# ---------------------------------------------------------------- SHA256SUMS
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def render_checksums(checksums: dict[str, str]) -> bytes:
+    # Two spaces: the text-mode form `sha256sum -c` reads.
+    return "".join(f"{checksums[p]}  {p}\n" for p in sorted(checksums)).encode()
+
+
+def parse_checksums(text: str, label: str) -> dict[str, str]:
+    result = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        digest, sep, path = line.partition("  ")
+        if not sep or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest) or not path:
+            raise MomrelError(f"{label} line {number}: malformed")
+        if path in result:
+            raise MomrelError(f"{label} line {number}: {path} listed twice")
+        result[path] = digest
+    return result

@@ -1,0 +1,170 @@
+"""The portable point format of ``qdrant/{collection}.snapshot`` (documented in docs/snapshot-format.md).
+
+Native Qdrant snapshots hold whole collections, restore only on close Qdrant versions and
+replace the target; a file package needs *one video's points* merged into a shared collection.
+So this is our own format: a header with the collection's vector configuration, then one
+record per point (JSON id + payload, vectors as little-endian float32), then a trailer
+repeating the point count so truncation is detected without the checksum file.
+
+    magic       8 bytes  b"MRQSNAP1"
+    header_len  uint32 LE, then header_len bytes of UTF-8 JSON (sorted keys)
+    records     point_count times:
+                  meta_len uint32 LE, meta JSON {"id": ..., "payload": {...}}
+                  for each vector in header["vectors"] order: size * float32 LE
+    trailer     8 bytes  b"MRQSEND1", then point_count as uint64 LE
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from momrel.errors import MomrelError
+from momrel.vectors import VectorSpec
+
+MAGIC = b"MRQSNAP1"
+TRAILER = b"MRQSEND1"
+FORMAT = "momrel-qdrant-points"
+FORMAT_VERSION = 1
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+# A record's JSON part larger than this is treated as corruption rather than allocated.
+MAX_META_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SnapshotHeader:
+    collection: str            # logical collection name (params.yaml `collections:` key)
+    source_collection: str     # Qdrant collection it was read from
+    file_uuid: str
+    file_uuid_key: str         # payload key holding the file uuid
+    vectors: tuple[VectorSpec, ...]
+    point_count: int
+
+    def to_json(self) -> bytes:
+        data = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "collection": self.collection,
+            "source_collection": self.source_collection,
+            "file_uuid": self.file_uuid,
+            "file_uuid_key": self.file_uuid_key,
+            "vectors": [{"name": v.name, "size": v.size, "distance": v.distance}
+                        for v in self.vectors],
+            "point_count": self.point_count,
+            "vector_dtype": "float32-le",
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "SnapshotHeader":
+        try:
+            data = json.loads(raw)
+            if data.get("format") != FORMAT:
+                raise ValueError("not a momrel point snapshot")
+            if data.get("format_version") != FORMAT_VERSION:
+                raise ValueError(f"unsupported format_version {data.get('format_version')!r}")
+            return cls(
+                collection=str(data["collection"]),
+                source_collection=str(data["source_collection"]),
+                file_uuid=str(data["file_uuid"]),
+                file_uuid_key=str(data["file_uuid_key"]),
+                vectors=tuple(VectorSpec(str(v["name"]), int(v["size"]), str(v["distance"]))
+                              for v in data["vectors"]),
+                point_count=int(data["point_count"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MomrelError(f"snapshot header is invalid: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SnapshotPoint:
+    id: int | str
+    payload: dict
+    vectors: dict[str, np.ndarray]   # vector name -> float32 array ('' for the default vector)
+
+
+def write(out: BinaryIO, header: SnapshotHeader, points: Iterable) -> int:
+    """Write header, points (qdrant Records or SnapshotPoints) and trailer; return the count.
+
+    Raises if the number of points differs from header.point_count (the collection changed
+    while it was being read), so a snapshot never disagrees with its own header.
+    """
+    head = header.to_json()
+    out.write(MAGIC + _U32.pack(len(head)) + head)
+    written = 0
+    for point in points:
+        meta = json.dumps({"id": point.id, "payload": point.payload or {}}, sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False).encode()
+        chunks = [_U32.pack(len(meta)), meta]
+        for spec in header.vectors:
+            chunks.append(_vector_bytes(point, spec))
+        out.write(b"".join(chunks))
+        written += 1
+    if written != header.point_count:
+        raise MomrelError(f"collection {header.source_collection} changed while it was read "
+                          f"({header.point_count} points counted, {written} read); export again")
+    out.write(TRAILER + _U64.pack(written))
+    return written
+
+
+def _vector_bytes(point, spec: VectorSpec) -> bytes:
+    vector = point.vectors if isinstance(point, SnapshotPoint) else point.vector
+    if isinstance(vector, dict):
+        vector = vector.get(spec.name)
+    elif spec.name:
+        vector = None
+    if vector is None:
+        raise MomrelError(f"point {point.id} has no vector '{spec.name or '(default)'}'")
+    array = np.asarray(vector, dtype="<f4")
+    if array.shape != (spec.size,):
+        raise MomrelError(f"point {point.id}: vector '{spec.name}' has {array.size} values, "
+                          f"expected {spec.size}")
+    return array.tobytes()
+
+
+class SnapshotReader:
+    """Streams a snapshot: ``header`` first, then ``points()`` one at a time."""
+
+    def __init__(self, stream: BinaryIO, label: str = "snapshot"):
+        self.stream = stream
+        self.label = label
+        if self._read(len(MAGIC)) != MAGIC:
+            raise MomrelError(f"{label}: not a momrel point snapshot (bad magic)")
+        (head_len,) = _U32.unpack(self._read(4))
+        if head_len > MAX_META_BYTES:
+            raise MomrelError(f"{label}: header length {head_len} is implausible")
+        self.header = SnapshotHeader.from_json(self._read(head_len))
+
+    def _read(self, n: int) -> bytes:
+        data = self.stream.read(n)
+        if len(data) != n:
+            raise MomrelError(f"{self.label}: truncated")
+        return data
+
+    def points(self) -> Iterator[SnapshotPoint]:
+        for _ in range(self.header.point_count):
+            (meta_len,) = _U32.unpack(self._read(4))
+            if meta_len > MAX_META_BYTES:
+                raise MomrelError(f"{self.label}: record length {meta_len} is implausible")
+            try:
+                meta = json.loads(self._read(meta_len))
+                point_id, payload = meta["id"], meta["payload"]
+            except (ValueError, KeyError, TypeError):
+                raise MomrelError(f"{self.label}: a point record is not valid JSON") from None
+            vectors = {spec.name: np.frombuffer(self._read(4 * spec.size), dtype="<f4")
+                       for spec in self.header.vectors}
+            yield SnapshotPoint(point_id, payload, vectors)
+        tail = self.stream.read(len(TRAILER) + 8)
+        if len(tail) != len(TRAILER) + 8 or tail[: len(TRAILER)] != TRAILER:
+            raise MomrelError(f"{self.label}: truncated or corrupt (trailer missing)")
+        (count,) = _U64.unpack(tail[len(TRAILER):])
+        if count != self.header.point_count:
+            raise MomrelError(f"{self.label}: trailer says {count} points, header {self.header.point_count}")
+        if self.stream.read(1):
+            raise MomrelError(f"{self.label}: unexpected bytes after the trailer")

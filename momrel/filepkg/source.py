@@ -1,0 +1,136 @@
+"""Reading one file's data from the source environment: catalog facts and row selection.
+
+All SQL is composed with psycopg.sql (identifiers from params.yaml) and parameters (values).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from momrel.config import Config, TableRule
+from momrel.errors import MomrelError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    pg_type: str      # format_type() of the column, e.g. "bigint", "real[]", "jsonb"
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    rule: TableRule
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def table_columns(conn: psycopg.Connection, schema: str, table: str) -> tuple[Column, ...]:
+    rows = conn.execute(
+        """
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')
+          AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """,
+        (schema, table),
+    ).fetchall()
+    return tuple(Column(name, pg_type, not_null) for name, pg_type, not_null in rows)
+
+
+def primary_key(conn: psycopg.Connection, schema: str, table: str) -> tuple[str, ...]:
+    rows = conn.execute(
+        """
+        SELECT a.attname
+        FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        WHERE n.nspname = %s AND c.relname = %s AND i.indisprimary
+        ORDER BY k.ord
+        """,
+        (schema, table),
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def describe_tables(conn: psycopg.Connection, config: Config, schema: str) -> dict[str, TableInfo]:
+    """Catalog facts for every configured table, checking that configured columns exist."""
+    infos = {}
+    for name, rule in config.tables.items():
+        columns = table_columns(conn, schema, name)
+        if not columns:
+            raise MomrelError(f"params.yaml: tables.{name}: table {schema}.{name} does not exist")
+        names = {c.name for c in columns}
+        wanted = [("order_by", c) for c in rule.order_by]
+        wanted += [("natural_key", c) for c in rule.natural_key]
+        if rule.file_column:
+            wanted.append(("file_column", rule.file_column))
+        if rule.through:
+            wanted.append(("through.key", rule.through.key))
+        for key, column in wanted:
+            if column not in names:
+                raise MomrelError(f"params.yaml: tables.{name}.{key}: column '{column}' "
+                                  f"does not exist in {schema}.{name}")
+        infos[name] = TableInfo(rule, columns, primary_key(conn, schema, name))
+    for info in infos.values():
+        through = info.rule.through
+        if through and through.column not in infos[through.table].column_names:
+            raise MomrelError(f"params.yaml: tables.{info.rule.name}.through.column: column "
+                              f"'{through.column}' does not exist in {schema}.{through.table}")
+    return infos
+
+
+def select_file_rows(schema: str, info: TableInfo, infos: dict[str, TableInfo]) -> sql.Composed:
+    """SELECT of one file's rows of a table, in a deterministic order; one %s = the file uuid."""
+    rule = info.rule
+    table = sql.Identifier(schema, rule.name)
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in info.column_names)
+    order = sql.SQL(", ").join(sql.Identifier(c) for c in rule.order_by)
+    if rule.through is None:
+        where = sql.SQL("{} = %s").format(sql.Identifier(rule.file_column))
+    else:
+        parent = infos[rule.through.table].rule
+        where = sql.SQL("{key} IN (SELECT {col} FROM {parent} WHERE {file_col} = %s)").format(
+            key=sql.Identifier(rule.through.key),
+            col=sql.Identifier(rule.through.column),
+            parent=sql.Identifier(schema, parent.name),
+            file_col=sql.Identifier(parent.file_column),
+        )
+    return sql.SQL("SELECT {columns} FROM {table} WHERE {where} ORDER BY {order}").format(
+        columns=columns, table=table, where=where, order=order)
+
+
+def count_file_rows(conn: psycopg.Connection, schema: str, info: TableInfo,
+                    infos: dict[str, TableInfo], file_uuid: str) -> int:
+    query = sql.SQL("SELECT count(*) FROM ({}) AS file_rows").format(
+        select_file_rows(schema, info, infos))
+    return conn.execute(query, (file_uuid,)).fetchone()[0]
+
+
+def registration_row(conn: psycopg.Connection, config: Config, schema: str,
+                     file_uuid: str) -> dict | None:
+    """The file's row of the registration table as JSON-ready values, or None if absent."""
+    reg = config.registration
+    if not table_columns(conn, schema, reg.table):
+        raise MomrelError(f"params.yaml: registration.table: table {schema}.{reg.table} does not exist")
+    query = sql.SQL("SELECT to_jsonb(r)::text FROM {table} AS r WHERE {key} = %s").format(
+        table=sql.Identifier(schema, reg.table), key=sql.Identifier(reg.key))
+    try:
+        row = conn.execute(query, (file_uuid,)).fetchone()
+    except psycopg.errors.UndefinedColumn:
+        raise MomrelError(f"params.yaml: registration.key: column '{reg.key}' does not exist "
+                          f"in {schema}.{reg.table}") from None
+    return json.loads(row[0]) if row else None

@@ -1,0 +1,137 @@
+"""Qdrant: opening a client (local mode by default, a server by URL) and reading one file's points.
+
+Local mode keeps its storage under ``{repo}/.momrel/qdrant`` and locks that folder to one
+client at a time; ``MOMREL_QDRANT_URL`` (+ ``MOMREL_QDRANT_API_KEY``) reaches a real server
+through the same client API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from momrel.errors import MomrelError
+
+QDRANT_URL_ENV = "MOMREL_QDRANT_URL"
+QDRANT_API_KEY_ENV = "MOMREL_QDRANT_API_KEY"
+QDRANT_PATH_ENV = "MOMREL_QDRANT_PATH"
+
+# Local mode scans the whole collection for every filtered page, so it wants big pages;
+# a server pages by index and prefers moderate ones (see docs/performance.md).
+LOCAL_PAGE = 5000
+SERVER_PAGE = 512
+
+
+@dataclass(frozen=True)
+class VectorSpec:
+    """One vector of a point: name ('' for the unnamed default vector), size, distance."""
+
+    name: str
+    size: int
+    distance: str  # Qdrant's spelling: Cosine, Euclid, Dot, Manhattan
+
+
+def local_path(root: Path) -> Path:
+    return Path(os.environ.get(QDRANT_PATH_ENV) or root / ".momrel" / "qdrant")
+
+
+@contextlib.contextmanager
+def open_client(root: Path):
+    """A QdrantClient for the configured target; closed (and unlocked) on exit."""
+    from qdrant_client import QdrantClient
+
+    url = os.environ.get(QDRANT_URL_ENV)
+    if url:
+        client = QdrantClient(url=url, api_key=os.environ.get(QDRANT_API_KEY_ENV), timeout=30)
+    else:
+        path = local_path(root)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = QdrantClient(path=str(path))
+        except RuntimeError as exc:
+            # Raised when another process holds the local-mode lock.
+            raise MomrelError(f"Qdrant local storage {path} is in use by another process: {exc}") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def page_size(client) -> int:
+    return LOCAL_PAGE if _is_local(client) else SERVER_PAGE
+
+
+def _is_local(client) -> bool:
+    return type(getattr(client, "_client", None)).__name__ == "QdrantLocal"
+
+
+def collection_exists(client, name: str) -> bool:
+    return client.collection_exists(name)
+
+
+def vector_specs(client, name: str) -> list[VectorSpec]:
+    """The collection's dense vectors in a stable order (sorted by name)."""
+    if not client.collection_exists(name):
+        raise MomrelError(f"Qdrant collection '{name}' does not exist")
+    params = client.get_collection(name).config.params
+    if params.sparse_vectors:
+        raise MomrelError(f"Qdrant collection '{name}' has sparse vectors, which momrel does not package")
+    vectors = params.vectors
+    if vectors is None:
+        raise MomrelError(f"Qdrant collection '{name}' has no dense vectors")
+    if isinstance(vectors, dict):
+        items = sorted(vectors.items())
+    else:
+        items = [("", vectors)]
+    specs = []
+    for vname, p in items:
+        if getattr(p, "multivector_config", None):
+            raise MomrelError(f"Qdrant collection '{name}' uses multivectors, which momrel does not package")
+        specs.append(VectorSpec(vname, int(p.size), _distance_name(p.distance)))
+    return specs
+
+
+def _distance_name(distance) -> str:
+    return getattr(distance, "value", str(distance))
+
+
+def file_filter(file_uuid_key: str, file_uuid: str):
+    from qdrant_client import models
+
+    return models.Filter(must=[models.FieldCondition(key=file_uuid_key,
+                                                     match=models.MatchValue(value=file_uuid))])
+
+
+def count_file_points(client, collection: str, file_uuid_key: str, file_uuid: str) -> int:
+    return client.count(collection, count_filter=file_filter(file_uuid_key, file_uuid),
+                        exact=True).count
+
+
+def iter_file_points(client, collection: str, file_uuid_key: str, file_uuid: str,
+                     limit: int | None = None) -> Iterator:
+    """Every point of one file, ordered by id (Qdrant's scroll order), with payload and vectors."""
+    query_filter = file_filter(file_uuid_key, file_uuid)
+    limit = limit or page_size(client)
+    offset = None
+    while True:
+        points, offset = client.scroll(collection, scroll_filter=query_filter, limit=limit,
+                                       offset=offset, with_payload=True, with_vectors=True)
+        yield from points
+        if offset is None:
+            return
+
+
+def create_collection(client, name: str, specs: list[VectorSpec]) -> None:
+    from qdrant_client import models
+
+    def params(spec: VectorSpec):
+        return models.VectorParams(size=spec.size, distance=models.Distance(spec.distance))
+
+    if len(specs) == 1 and specs[0].name == "":
+        config = params(specs[0])
+    else:
+        config = {spec.name: params(spec) for spec in specs}
+    client.create_collection(name, vectors_config=config)
