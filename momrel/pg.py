@@ -172,10 +172,14 @@ class EmbeddedPostgres:
     def __init__(self, home: Path):
         self.home = Path(home)
 
-    # -- paths
+    # -- paths (resolved: the service user may not be able to pass through a symlinked home)
+    @property
+    def real_home(self) -> Path:
+        return self.home.resolve()
+
     @property
     def data_dir(self) -> Path:
-        return self.home / "data"
+        return self.real_home / "data"
 
     @property
     def state_file(self) -> Path:
@@ -218,9 +222,9 @@ class EmbeddedPostgres:
             self._initdb(bin_dir, user)
         port = state.port if state and _port_free(state.port) else _free_port()
         self.state_file.write_text(json.dumps({"port": port, "bin_dir": str(bin_dir), "user": user}))
-        sock = self.home / "sock"
+        sock = self.real_home / "sock"
         sock.mkdir(exist_ok=True)
-        log = self.home / "server.log"
+        log = self.real_home / "server.log"
         log.touch()
         if user:
             shutil.chown(sock, user)
@@ -233,7 +237,7 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             log_tail = ""
             with contextlib.suppress(OSError):
-                log_tail = (self.home / "server.log").read_text().strip().splitlines()[-1]
+                log_tail = log.read_text().strip().splitlines()[-1]
             raise MomrelError(f"embedded PostgreSQL failed to start: {log_tail or result.stderr.strip()}")
         self._ensure_database()
         return self.url()
@@ -274,11 +278,17 @@ class EmbeddedPostgres:
         if user is None or _user_can_reach(user, bin_dir / "postgres", "-x"):
             return bin_dir
         # Copy the whole installation (bin, lib, share) so relative lookups keep working.
+        # pgserver's binaries find their libraries through RPATH $ORIGIN/../../../pgserver.libs,
+        # so that folder is copied too, at the same relative place.
         install_root = bin_dir.parent
-        copy = self.home / "pginstall"
-        if not copy.exists():
-            shutil.copytree(install_root, copy, symlinks=True)
-        return copy / bin_dir.name
+        copy_base = self.real_home / "pgdist"
+        copy_root = copy_base / install_root.parent.name / install_root.name
+        if not copy_root.exists():
+            shutil.copytree(install_root, copy_root, symlinks=True)
+            wheel_libs = install_root.parent.parent / "pgserver.libs"
+            if wheel_libs.is_dir():
+                shutil.copytree(wheel_libs, copy_base / wheel_libs.name, symlinks=True)
+        return copy_root / bin_dir.name
 
     def _initdb(self, bin_dir: Path, user: str | None) -> None:
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
