@@ -1,0 +1,51 @@
+"""The embedded database commands and the demo job, through the CLI as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+
+def test_db_start_status_url_stop(content_repo):
+    embedded = {"MOMREL_DATABASE_URL": ""}   # empty: use the repo's own embedded server
+    status = content_repo.momrel("db", "status", "--json", **embedded)
+    assert status.returncode == 3 and json.loads(status.stdout) == {"running": False, "url": None}
+    try:
+        url = content_repo.ok("db", "start", **embedded).stdout.strip()
+        assert url.startswith("postgresql://postgres@127.0.0.1:")
+        assert content_repo.ok("db", "url", **embedded).stdout.strip() == url
+        assert json.loads(content_repo.ok("db", "status", "--json", **embedded).stdout)["running"]
+        assert content_repo.ok("db", "start", **embedded).stdout.strip() == url  # idempotent
+        assert "dev, public" in content_repo.ok("db", "init", **embedded).stdout
+        assert "already" in content_repo.ok("db", "init", **embedded).stdout
+        with psycopg.connect(url) as conn:
+            tables = {r[0] for r in conn.execute(
+                "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('dev', 'public')")}
+        assert {"dev.files", "public.files", "dev.tkg_edges", "public.identities"} <= tables
+        assert content_repo.ok("db", "stop", **embedded).stdout.strip() == "stopped"
+        assert content_repo.momrel("db", "status", **embedded).returncode == 3
+        # Data survives a restart.
+        content_repo.ok("db", "start", **embedded)
+        assert "already" in content_repo.ok("db", "init", **embedded).stdout
+    finally:
+        content_repo.momrel("db", "stop", **embedded)
+
+
+def test_demo_runs_end_to_end_and_twice(content_repo):
+    first = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
+    assert len(first["seeded"]) == 2
+    assert [p["exported"] for p in first["packages"]] == [True, True]
+    assert all(p["rows"]["face_detections"] == 2000 for p in first["packages"])
+    assert all(p["points"]["frames"] == 200 for p in first["packages"])
+    assert "pushed" in first["pushed"]
+    assert any(content_repo.remote.rglob("*")), "dvc push wrote nothing to the remote"
+
+    second = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
+    assert second["seeded"] == []
+    assert [p["exported"] for p in second["packages"]] == [False, False]
+    assert "up to date" in second["pushed"].lower()
+
+    table = content_repo.ok("demo", "run", "--files", "2", "--no-push")
+    assert "unchanged" in table.stdout and "File content packages" in table.stdout
