@@ -41,6 +41,7 @@ def cli():
     File content packages:  momrel file add|export|verify|list|fingerprint
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run
+    Git hooks:              momrel hooks install
 
     Configuration is params.yaml in the content repository (found upward from the current
     folder, or MOMREL_REPO). MOMREL_DATABASE_URL and MOMREL_QDRANT_URL point at real servers.
@@ -271,6 +272,22 @@ def file_list(as_json, no_check):
     for s in statuses:
         table.add_row(s.file_uuid, s.version, f"[{styles.get(s.state, '')}]{s.state}", s.detail)
     _console().print(table)
+
+
+# ---------------------------------------------------------------- hooks
+@cli.group()
+def hooks():
+    """Git hooks of the content repository."""
+
+
+@hooks.command("install")
+def hooks_install():
+    """Enable hooks/ (core.hooksPath): DVC checkout after git checkout, dvc push before git push."""
+    from momrel import hooks as hooks_module
+    from momrel.config import find_root
+
+    enabled = hooks_module.install(find_root())
+    click.echo(f"enabled: {', '.join(enabled)}")
 
 
 # ---------------------------------------------------------------- entry point

@@ -125,7 +125,7 @@ def make_content_repo(folder: Path, database_url: str) -> ContentRepo:
     remote = folder / "dvc-remote"
     root.mkdir(parents=True)
     remote.mkdir()
-    for name in ("sql", "dvc.yaml", ".gitignore", ".dvcignore"):
+    for name in ("sql", "hooks", "dvc.yaml", ".gitignore", ".dvcignore"):
         source = PROJECT / name
         if source.is_dir():
             shutil.copytree(source, root / name)

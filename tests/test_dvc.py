@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 from conftest import git
@@ -111,3 +112,30 @@ def test_fresh_clone_pulls_exactly_one_package(seeded_repo, tmp_path):
     for other in FILES[:2]:
         assert not (clone / "release" / "files" / other / "1.0.0").exists()
     assert git(clone, "status", "--porcelain") == ""
+
+
+def test_hooks_push_packages_with_git_push_and_restore_them_on_checkout(seeded_repo, tmp_path):
+    repo = seeded_repo
+    assert "pre-push" in repo.ok("hooks", "install").stdout
+    assert repo.git("config", "core.hooksPath").strip() == "hooks"
+    repo.ok("file", "add", FILES[0], "--version", "1.0.0")
+    repo.dvc("repro", "-P")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "package")
+    assert not any(repo.remote.rglob("*.dir")), "nothing pushed yet"
+
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    repo.git("remote", "add", "origin", str(origin))
+    push = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.root, env=repo.env(),
+                          capture_output=True, text=True)
+    assert push.returncode == 0, push.stderr
+    assert any(repo.remote.rglob("*.dir")), "pre-push hook did not run dvc push"
+
+    package = package_dir(repo, FILES[0])
+    expected = {k: v[1] for k, v in tree_state(package).items()}
+    shutil.rmtree(package)
+    checkout = subprocess.run(["git", "checkout", "-q", "-b", "other"], cwd=repo.root,
+                              env=repo.env(), capture_output=True, text=True)
+    assert checkout.returncode == 0, checkout.stderr
+    assert {k: v[1] for k, v in tree_state(package).items()} == expected

@@ -1,0 +1,27 @@
+"""Git hooks of the content repository (the scripts live in hooks/ of the repository)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+
+from momrel.errors import MomrelError
+
+HOOKS_DIR = "hooks"
+
+
+def install(root: Path) -> list[str]:
+    """Point git at hooks/ (core.hooksPath, repository-local); return the hooks enabled."""
+    try:
+        repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise MomrelError(f"{root} is not a git repository") from None
+    folder = root / HOOKS_DIR
+    hooks = sorted(p.name for p in folder.iterdir() if p.is_file() and p.stat().st_mode & 0o111) \
+        if folder.is_dir() else []
+    if not hooks:
+        raise MomrelError(f"no executable hooks in {folder}")
+    with repo.config_writer() as config:
+        config.set_value("core", "hooksPath", HOOKS_DIR)
+    return hooks
