@@ -152,7 +152,7 @@ def _insert_file_rows(conn, schema, index, uuid_, sizes: Sizes) -> None:
                                   'nose', jsonb_build_array(h1 %% 1600 + 20, h2 %% 900 + 25))
         FROM (SELECT g, (g * 2654435761 + %(salt)s) %% 1000003 AS h1,
                         (g * 40503 + %(salt)s * 7) %% 1000033 AS h2
-              FROM generate_series(0, %(n)s - 1) AS g) AS s
+              FROM generate_series(0::bigint, %(n)s::bigint - 1) AS g) AS s
         """).format(faces=t("face_detections")),
         {"uuid": uuid_, "ids": identity_ids, "n_ids": len(identity_ids), "n": sizes.faces,
          "salt": index})
@@ -163,7 +163,7 @@ def _insert_file_rows(conn, schema, index, uuid_, sizes: Sizes) -> None:
         SELECT %(uuid)s, (ARRAY['person','object','scene','action'])[1 + g %% 4],
                'node ' || g, g * 500, g * 500 + 1000 + (g * 7919 + %(salt)s) %% 4000,
                jsonb_build_object('score', ((g * 7919 + %(salt)s) %% 1000) / 1000.0)
-        FROM generate_series(0, %(n)s - 1) AS g
+        FROM generate_series(0::bigint, %(n)s::bigint - 1) AS g
         """).format(nodes=t("tkg_nodes")),
         {"uuid": uuid_, "n": sizes.nodes, "salt": index})
     conn.execute(
@@ -175,7 +175,7 @@ def _insert_file_rows(conn, schema, index, uuid_, sizes: Sizes) -> None:
                (ARRAY['appears_with','talks_to','holds','precedes'])[1 + g %% 4],
                g * 250, (((g * 104729 + %(salt)s) %% 1000) / 1000.0)::real,
                jsonb_build_object('source', 'demo')
-        FROM generate_series(0, %(n)s - 1) AS g, ids
+        FROM generate_series(0::bigint, %(n)s::bigint - 1) AS g, ids
         """).format(nodes=t("tkg_nodes"), edges=t("tkg_edges")),
         {"uuid": uuid_, "n": sizes.edges, "salt": index})
 
