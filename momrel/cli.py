@@ -99,13 +99,18 @@ def db_url():
 
 @db.command("init")
 @click.option("--reset", is_flag=True, help="Drop each environment's schema first (deletes its data).")
-def db_init(reset):
+@click.option("--yes", is_flag=True, help="Do not ask before --reset drops data.")
+def db_init(reset, yes):
     """Create the Momentry tables (params.yaml schema_file) in every environment's schema."""
     from momrel import pg
     from momrel.demo.run import init_database
 
     config = _config()
-    created = init_database(config, pg.database_url(config.root), reset=reset)
+    url = pg.database_url(config.root)
+    if reset and not yes:
+        schemas = ", ".join(e.schema for e in config.environments.values())
+        click.confirm(f"Drop schemas {schemas} with all their data on {pg.redact(url)}?", abort=True)
+    created = init_database(config, url, reset=reset)
     click.echo(f"created schema in: {', '.join(created)}" if created else "schemas already initialised")
 
 

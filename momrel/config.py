@@ -3,7 +3,7 @@
 Every problem is reported as one ConfigError line naming the key path, e.g.
 ``params.yaml: tables.identities.through.table: unknown table 'faces'``.
 Database-dependent checks (does the table exist?) happen where a connection exists
-(momrel.filepkg.tables), not here.
+(momrel.filepkg.source), not here.
 """
 
 from __future__ import annotations
@@ -257,8 +257,8 @@ def parse(raw: Any, root: Path) -> Config:
 
     return Config(
         root=root,
-        schema_file=root / top.child("schema_file").string(),
-        release_dir=root / top.child("release_dir").string(),
+        schema_file=root / _repo_relative(top.child("schema_file")),
+        release_dir=root / _repo_relative(top.child("release_dir")),
         source_env=source_env,
         environments=environments,
         registration=registration,
@@ -267,6 +267,15 @@ def parse(raw: Any, root: Path) -> Config:
         collections=collections,
         files=_parse_files(top.child("files")),
     )
+
+
+def _repo_relative(reader: _Reader) -> str:
+    """A path inside the repository: DVC tracks outputs only there, and git reads files there."""
+    text = reader.string()
+    parts = Path(text).parts
+    if Path(text).is_absolute() or ".." in parts:
+        raise reader.fail(f"{text!r} must be a relative path inside the repository")
+    return text
 
 
 def _parse_collections(reader: _Reader) -> dict[str, CollectionRule]:

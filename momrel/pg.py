@@ -2,8 +2,8 @@
 
 The database is ``MOMREL_DATABASE_URL`` when set (any real server), otherwise the embedded
 cluster kept under ``{repo}/.momrel/pg`` and managed by ``momrel db start|stop|status|url``.
-The embedded server runs from binaries found on the machine (``MOMREL_PG_BIN``, Debian's
-``/usr/lib/postgresql/*/bin``) or shipped by the ``pgserver`` wheel. PostgreSQL refuses to run
+The embedded server runs from the first of: ``MOMREL_PG_BIN``, the binaries shipped by the
+``pgserver`` wheel, Debian's ``/usr/lib/postgresql/*/bin`` (newest first). PostgreSQL refuses to run
 as root, so as root it runs as an unprivileged user (``MOMREL_PG_USER``, else ``postgres`` if
 it exists, else ``nobody``) on files that user can reach.
 """
@@ -11,11 +11,11 @@ it exists, else ``nobody``) on files that user can reach.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import json
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -59,6 +59,7 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MomrelError(f"cannot connect to PostgreSQL at {redact(url)}: {first_line}") from None
     # Deterministic text output of timestamps and floats, whatever the server's defaults.
+    conn.execute("SET client_encoding = 'UTF8'")  # packages are UTF-8 whatever the database uses
     conn.execute("SET TimeZone = 'UTC'")
     conn.execute("SET DateStyle = 'ISO, YMD'")
     conn.execute("SET IntervalStyle = 'iso_8601'")
@@ -229,7 +230,8 @@ class EmbeddedPostgres:
         if user:
             shutil.chown(sock, user)
             shutil.chown(log, user)
-        options = (f"-k {sock} -p {port} -h 127.0.0.1 "
+        # pg_ctl hands -o to a shell: quote the socket folder (repository paths may hold spaces).
+        options = (f"-k {shlex.quote(str(sock))} -p {port} -h 127.0.0.1 "
                    "-c synchronous_commit=off -c max_connections=50")
         result = self._run([str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D",
                             str(self.data_dir), "-l", str(log),
@@ -267,9 +269,9 @@ class EmbeddedPostgres:
         if user and not _user_can_reach(user, self.home.parent, "-x"):
             # The repo sits where the service user cannot go (e.g. under a 0700 home):
             # keep the cluster in a root-owned, user-reachable folder and link it here.
-            digest = hashlib.sha1(str(self.home.resolve()).encode()).hexdigest()[:12]
-            real = Path(tempfile.gettempdir()) / f"momrel-pg-{digest}"
-            real.mkdir(mode=0o755, exist_ok=True)
+            # A new folder each time: deleting .momrel/ must not bring an old cluster back.
+            real = Path(tempfile.mkdtemp(prefix="momrel-pg-"))
+            real.chmod(0o755)
             self.home.symlink_to(real, target_is_directory=True)
         else:
             self.home.mkdir(mode=0o755)

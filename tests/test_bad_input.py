@@ -118,3 +118,32 @@ def test_failure_midway_leaves_no_partial_package(seeded_repo):
     no_package_left(seeded_repo)
     # And once the lock is gone the same command succeeds.
     seeded_repo.ok("file", "export", "--uuid", FILE, "--version", "1.0.0")
+
+
+def test_file_still_processing_is_not_packaged(seeded_repo):
+    seeded_repo.sql("UPDATE dev.files SET status = 'processing' WHERE file_uuid = %s", (FILE,))
+    line = one_line_error(seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", "1.0.0"))
+    assert "'processing'" in line and "registered_processed" in line
+    no_package_left(seeded_repo)
+
+
+def test_half_written_processor_json(seeded_repo):
+    broken = seeded_repo.config().env("dev").output_dir / f"{FILE}.asr.json"
+    broken.write_bytes(broken.read_bytes()[:100])
+    line = one_line_error(seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", "1.0.0"))
+    assert "not valid JSON" in line and broken.name in line
+    no_package_left(seeded_repo)
+
+
+def test_db_init_with_missing_schema_file(content_repo):
+    params = content_repo.root / "params.yaml"
+    params.write_text(params.read_text().replace("schema_file: sql/momentry.sql", "schema_file: sql/gone.sql"))
+    line = one_line_error(content_repo.momrel("db", "init"))
+    assert "schema_file" in line and "gone.sql" in line
+
+
+def test_release_dir_must_stay_inside_the_repository(content_repo):
+    params = content_repo.root / "params.yaml"
+    params.write_text(params.read_text().replace("release_dir: release/files", "release_dir: ../elsewhere"))
+    line = one_line_error(content_repo.momrel("file", "add", FILE, "--version", "1.0.0"))
+    assert "release_dir" in line and "inside the repository" in line

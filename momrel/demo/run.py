@@ -43,7 +43,11 @@ class DemoResult:
 
 def init_database(config: Config, url: str, reset: bool = False) -> list[str]:
     """Create the Momentry tables in every environment's schema; return the schemas created."""
-    schema_sql = config.schema_file.read_text(encoding="utf-8")
+    try:
+        schema_sql = config.schema_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MomrelError(f"params.yaml: schema_file: cannot read {config.schema_file} "
+                          f"({exc.strerror})") from None
     created = []
     with pg.connect(url, autocommit=True) as conn:
         for env in config.environments.values():

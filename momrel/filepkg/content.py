@@ -74,10 +74,14 @@ def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
     if registration is None:
         raise MomrelError(f"file {file_uuid} is not registered in "
                           f"{env.schema}.{config.registration.table}")
+    reg = config.registration
+    status = registration.get(reg.status_column)
+    if status != reg.processed_status:
+        raise MomrelError(f"file {file_uuid} has {reg.status_column} {status!r} in "
+                          f"{env.schema}.{reg.table}; only {reg.processed_status!r} files are packaged")
     infos = source.describe_tables(conn, config, env.schema)
-    missing = [p for p in processor_files(config, env, file_uuid) if not p.is_file()]
-    if missing:
-        raise MomrelError(f"missing processor output: {missing[0]}")
+    for path in processor_files(config, env, file_uuid):
+        check_processor_output(path)
     content = FileContent(config, env, file_uuid, registration, infos)
 
     for name, info in infos.items():
@@ -94,6 +98,17 @@ def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
     content.parts.append(Part(layout.DATAPACKAGE, "datapackage", "datapackage",
                               _bytes_producer(manifest.datapackage(file_uuid, infos))))
     return content
+
+
+def check_processor_output(path: Path) -> None:
+    """Present and valid JSON: a half-written processor output must not be published."""
+    if not path.is_file():
+        raise MomrelError(f"missing processor output: {path}")
+    try:
+        with path.open("rb") as f:
+            json.load(f)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MomrelError(f"processor output {path} is not valid JSON ({exc})") from None
 
 
 def processor_files(config: Config, env: Environment, file_uuid: str) -> list[Path]:
@@ -149,17 +164,6 @@ def _snapshot_producer(client, logical, qdrant_name, key, specs, file_uuid):
     return produce
 
 
-def content_sha256(checksums: dict[str, str], registration: dict) -> str:
-    """The package's content hash: its data parts' checksums plus the registration row."""
-    digest = hashlib.sha256()
-    digest.update(f"{layout.FORMAT} {layout.FORMAT_VERSION}\n".encode())
-    for path in sorted(checksums):
-        digest.update(f"{checksums[path]}  {path}\n".encode())
-    digest.update(b"registration ")
-    digest.update(json.dumps(registration, sort_keys=True, separators=(",", ":")).encode())
-    return digest.hexdigest()
-
-
 @contextlib.contextmanager
 def open_source(config: Config, env: Environment):
     """(conn, qdrant client) for reading one consistent view of the source environment.
@@ -199,4 +203,4 @@ def produce_all(content: FileContent, open_part: Callable[[str], object], progre
         elif part.kind == "snapshot":
             points[part.name] = count
     return ProducedContent(checksums, rows, points,
-                           content_sha256(checksums, content.registration))
+                           manifest.content_sha256(checksums, content.registration))

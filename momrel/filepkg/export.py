@@ -72,6 +72,7 @@ def export_file(config: Config, file_uuid: str, version: str | None = None, out:
     file_uuid = normalize_uuid(file_uuid)
     version = resolve_version(config, file_uuid, version)
     env = config.env(env_name)
+    created = created_at()
     package = Path(out) if out is not None else config.package_dir(file_uuid, version)
     if package.is_symlink() or (package.exists() and not package.is_dir()):
         raise MomrelError(f"{package} exists and is not a package folder")
@@ -87,7 +88,7 @@ def export_file(config: Config, file_uuid: str, version: str | None = None, out:
             if status == "unchanged":
                 shutil.rmtree(staging)
             else:
-                metadata = _metadata(config, env, gathered, produced, version)
+                metadata = _metadata(config, env, gathered, produced, version, created)
                 _write(staging / layout.METADATA, manifest.render_metadata(metadata))
                 _write(staging / layout.RELEASE_INFO, manifest.render_release_info(metadata))
                 _write_checksums(staging)
@@ -120,15 +121,14 @@ def _decide(package: Path, new_sha256: str, force: bool) -> str:
     if old_sha256 == new_sha256:
         return "unchanged"
     if not force:
-        version = package.name
         raise MomrelError(
-            f"{package} already holds version {version} with different content; a published "
+            f"{package} already holds a package with different content; a published "
             f"version is immutable: bump the version (momrel file add UUID --version NEW) "
             f"or pass --force")
     return "replaced"
 
 
-def _metadata(config, env, gathered, produced, version) -> dict:
+def _metadata(config, env, gathered, produced, version, created) -> dict:
     tables = {}
     for name, info in gathered.tables.items():
         tables[name] = {
@@ -156,7 +156,7 @@ def _metadata(config, env, gathered, produced, version) -> dict:
         "format_version": layout.FORMAT_VERSION,
         "file_uuid": gathered.file_uuid,
         "version": version,
-        "created_at": created_at(),
+        "created_at": created,
         "content_sha256": produced.content_sha256,
         "source": {"environment": env.name, "schema": env.schema,
                    "registration_table": config.registration.table,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from momrel.errors import MomrelError
@@ -18,14 +19,14 @@ _FRICTIONLESS_TYPES = {
     "text": "string", "uuid": "string",
     "date": "date",
     "timestamp with time zone": "datetime", "timestamp without time zone": "datetime",
-    "time without time zone": "time",
+    "time without time zone": "time", "time with time zone": "time",
     "json": "any", "jsonb": "any",
 }
 
 
 def _field(column) -> dict:
     pg_type = column.pg_type
-    base = pg_type.split("(")[0]
+    base = re.sub(r"\(\d+(,\d+)?\)", "", pg_type).strip()  # timestamp(3) with time zone -> ...
     if pg_type.endswith("[]"):
         kind = "string"  # PostgreSQL array literal, e.g. {1.5,2,3,4}
     elif base in ("character varying", "character"):
@@ -37,6 +38,8 @@ def _field(column) -> dict:
         field["format"] = "any"  # PostgreSQL ISO output: 2026-01-01 10:00:00+00
     if pg_type == "uuid":
         field["format"] = "uuid"
+    if kind == "boolean":
+        field["trueValues"], field["falseValues"] = ["t"], ["f"]  # PostgreSQL's text output
     if column.not_null:
         field["constraints"] = {"required": True}
     return field
@@ -110,6 +113,23 @@ def render_release_info(metadata: dict) -> bytes:
     lines.append("processors:")
     lines.append("  " + " ".join(metadata["processors"]))
     return ("\n".join(lines) + "\n").encode()
+
+
+def content_sha256(checksums: dict[str, str], registration: dict) -> str:
+    """The package's content hash: its data parts' checksums plus the registration row."""
+    digest = hashlib.sha256()
+    digest.update(f"{layout.FORMAT} {layout.FORMAT_VERSION}\n".encode())
+    for path in sorted(checksums):
+        digest.update(f"{checksums[path]}  {path}\n".encode())
+    digest.update(b"registration ")
+    digest.update(json.dumps(registration, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()
+
+
+def data_checksums(checksums: dict[str, str]) -> dict[str, str]:
+    """The checksums the content hash covers: every file but the descriptive ones."""
+    descriptive = {layout.METADATA, layout.RELEASE_INFO, layout.CHECKSUMS}
+    return {path: digest for path, digest in checksums.items() if path not in descriptive}
 
 
 # ---------------------------------------------------------------- SHA256SUMS

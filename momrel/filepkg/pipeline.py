@@ -2,7 +2,8 @@
 
 One generated dvc.yaml per file under pipelines/files/{uuid}/ instead of one giant
 `foreach`: DVC re-reads and rewrites dvc.lock after every stage, so a single file with
-hundreds of stages is quadratic (design.md). `dvc repro -P` reproduces them all.
+hundreds of stages is quadratic (design.md). `dvc repro -P` reproduces them all; each
+pipeline keeps its own dvc.lock beside its dvc.yaml.
 
 Each pipeline has two stages:
   fingerprint  always runs; writes the content hash of the file's current data

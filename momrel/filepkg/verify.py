@@ -74,6 +74,11 @@ def verify_package(package: Path) -> VerifyReport:
         report.files += 1
         report.bytes += (package / path).stat().st_size
 
+    recomputed = manifest.content_sha256(manifest.data_checksums(checksums),
+                                         metadata.get("registration"))
+    if recomputed != metadata.get("content_sha256"):
+        raise MomrelError(f"{package}: content_sha256 in metadata.json does not match the package's files")
+
     for name, table in metadata["tables"].items():
         report.rows[name] = _check_csv(package, name, table)
     for name, collection in metadata["collections"].items():
