@@ -130,7 +130,7 @@ def check_version(value: Any) -> str:
     from momrel.errors import MomrelError
 
     text = str(value)
-    if not VERSION_RE.match(text):
+    if not VERSION_RE.fullmatch(text):
         raise MomrelError(f"invalid version: {value!r} (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)")
     return text
 
@@ -166,6 +166,12 @@ def load(root: Path | None = None) -> Config:
     return parse(raw, root)
 
 
+def _key_text(key) -> str:
+    """A YAML key as shown in messages: as is when plain, else repr (keeps messages one line)."""
+    text = str(key)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
 class _Reader:
     """Walks the raw YAML keeping the key path for error messages."""
 
@@ -182,21 +188,22 @@ class _Reader:
             raise self.fail(f"expected a mapping, got {type(self.data).__name__}")
         unknown = sorted(set(map(str, self.data)) - allowed)
         if unknown:
-            raise self.fail(f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})")
+            raise self.fail(f"unknown key {_key_text(unknown[0])!r} (allowed: {', '.join(sorted(allowed))})")
         missing = sorted(required - set(self.data))
         if missing:
             raise self.fail(f"missing key '{missing[0]}'")
         return self.data
 
     def child(self, key: str) -> "_Reader":
-        sub = f"{self.path}.{key}" if self.path else key
+        shown = _key_text(key)
+        sub = f"{self.path}.{shown}" if self.path else shown
         value = self.data.get(key) if isinstance(self.data, dict) else None
         return _Reader(value, sub)
 
     def string(self, pattern: re.Pattern | None = None, what: str = "") -> str:
         if not isinstance(self.data, str) or not self.data:
             raise self.fail(f"expected a non-empty string, got {self.data!r}")
-        if pattern and not pattern.match(self.data):
+        if pattern and not pattern.fullmatch(self.data):
             raise self.fail(f"{self.data!r} is not a valid {what or 'name'}")
         return self.data
 
@@ -389,7 +396,7 @@ def _parse_files(reader: _Reader) -> tuple[FileEntry, ...]:
         except Exception:
             raise r.child("uuid").fail(f"{raw_uuid!r} is not a UUID") from None
         version = str(r.child("version").data)
-        if not VERSION_RE.match(version):
+        if not VERSION_RE.fullmatch(version):
             raise r.child("version").fail(f"{version!r} is not a version like 1.0.0")
         if file_uuid in seen:
             raise r.fail(f"file {file_uuid} is listed twice")

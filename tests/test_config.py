@@ -252,8 +252,6 @@ def test_registration_table_cannot_be_packaged(raw, tmp_path):
     assert message.startswith("params.yaml: registration:")
 
 
-@pytest.mark.xfail(strict=True, reason="momrel bug: _Reader puts raw keys into the key path "
-                                       "unescaped (config.py _Reader.child/fail)")
 def test_error_message_stays_one_line_for_a_key_with_a_newline(raw, tmp_path):
     raw["tables"]["faces\ndrop"] = {"file_column": "file_uuid", "order_by": ["id"]}
     with pytest.raises(ConfigError) as info:
@@ -344,8 +342,6 @@ def test_check_version_rejects(value):
         check_version(value)
 
 
-@pytest.mark.xfail(strict=True, reason="momrel bug: VERSION_RE ends in `$`, which also matches "
-                                       "before a trailing newline (config.py check_version)")
 def test_check_version_rejects_trailing_newline():
     with pytest.raises(MomrelError, match="invalid version"):
         check_version("1.0.0\n")
@@ -359,9 +355,6 @@ TRAILING_NEWLINE_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="momrel bug: VERSION_RE, IDENTIFIER_RE and FILE_NAME_RE "
-                                       "end in `$` and are used with .match(), so a value with a "
-                                       "trailing newline is accepted (config.py)")
 @pytest.mark.parametrize("case", sorted(TRAILING_NEWLINE_CASES))
 def test_parse_rejects_values_with_trailing_newline(raw, tmp_path, case):
     TRAILING_NEWLINE_CASES[case](raw)

@@ -153,6 +153,16 @@ def test_changed_byte_is_a_checksum_mismatch(seeded_repo, copies):
     path.write_bytes(bytes(data))
     verify_error(pkg, "checksum mismatch for qdrant/sentence_story.snapshot")
 
+    # The same change with SHA256SUMS regenerated: every part is sound on its own, but they
+    # are not the parts that were exported together.
+    pkg = copies("snapshot-byte-resummed")
+    path = pkg / "qdrant" / "sentence_story.snapshot"
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 0x01
+    path.write_bytes(bytes(data))
+    fix_checksum(pkg, "qdrant/sentence_story.snapshot")
+    verify_error(pkg, "content_sha256 in metadata.json does not match")
+
 
 def test_deleted_file_is_missing(seeded_repo, copies):
     pkg = copies("no-ocr")
@@ -263,9 +273,6 @@ def test_metadata_format_version_99(seeded_repo, copies):
     verify_error(pkg, "metadata.json: malformed")
 
 
-@pytest.mark.xfail(strict=True, raises=IsADirectoryError,
-                   reason="momrel bug: manifest.read_metadata catches only FileNotFoundError and "
-                          "ValueError, so metadata.json being a folder escapes as OSError")
 def test_metadata_that_is_a_folder(tmp_path):
     # reaching read_metadata only needs a SHA256SUMS file, so no export here
     pkg = tmp_path / "pkg"
@@ -337,9 +344,6 @@ def test_csv_row_removed(seeded_repo, copies):
     verify_error(pkg, "processor yolo", "yolo.json is not valid JSON")
 
 
-@pytest.mark.xfail(strict=True, reason="momrel bug: verify._check_csv uses the csv module's "
-                                       "default field_size_limit (131072), so a package holding "
-                                       "a larger value exported from the database fails to verify")
 def test_large_field_exports_and_verifies(seeded_repo, tmp_path):
     seeded_repo.sql(
         "UPDATE dev.tkg_nodes SET props = jsonb_build_object('text', repeat('x', 200000)) "

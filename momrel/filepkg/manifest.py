@@ -81,6 +81,8 @@ def read_metadata(package: Path) -> dict:
         raise MomrelError(f"{path}: missing") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise MomrelError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise MomrelError(f"{path}: cannot read ({exc.strerror})") from None
     if not isinstance(data, dict) or data.get("format") != layout.FORMAT:
         raise MomrelError(f"{path}: not a momrel file package (format is not {layout.FORMAT!r})")
     if data.get("format_version") != layout.FORMAT_VERSION:

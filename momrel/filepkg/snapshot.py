@@ -35,6 +35,7 @@ _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 # A record's JSON part larger than this is treated as corruption rather than allocated.
 MAX_META_BYTES = 64 * 1024 * 1024
+MAX_VECTOR_SIZE = 65536  # Qdrant's own limit on dense vector dimensions
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,13 @@ class SnapshotHeader:
     def from_json(cls, raw: bytes) -> "SnapshotHeader":
         try:
             data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
             if data.get("format") != FORMAT:
                 raise ValueError("not a momrel point snapshot")
             if data.get("format_version") != FORMAT_VERSION:
                 raise ValueError(f"unsupported format_version {data.get('format_version')!r}")
-            return cls(
+            header = cls(
                 collection=str(data["collection"]),
                 source_collection=str(data["source_collection"]),
                 file_uuid=str(data["file_uuid"]),
@@ -78,7 +81,11 @@ class SnapshotHeader:
                               for v in data["vectors"]),
                 point_count=int(data["point_count"]),
             )
-        except (ValueError, KeyError, TypeError) as exc:
+            for spec in header.vectors:
+                if not 1 <= spec.size <= MAX_VECTOR_SIZE:
+                    raise ValueError(f"vector size {spec.size} out of range 1..{MAX_VECTOR_SIZE}")
+            return header
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MomrelError(f"snapshot header is invalid: {exc}") from None
 
 

@@ -74,17 +74,18 @@ def verify_package(package: Path) -> VerifyReport:
         report.files += 1
         report.bytes += (package / path).stat().st_size
 
-    recomputed = manifest.content_sha256(manifest.data_checksums(checksums),
-                                         metadata.get("registration"))
-    if recomputed != metadata.get("content_sha256"):
-        raise MomrelError(f"{package}: content_sha256 in metadata.json does not match the package's files")
-
     for name, table in metadata["tables"].items():
         report.rows[name] = _check_csv(package, name, table)
     for name, collection in metadata["collections"].items():
         report.points[name] = _check_snapshot(package, name, collection, report.file_uuid)
     for name, path in metadata["processors"].items():
         _check_json(package / path, f"{package}: processor {name}")
+    # Last: the parts are each sound, so a mismatch here means they are not the ones exported
+    # together (e.g. a file swapped and SHA256SUMS regenerated).
+    recomputed = manifest.content_sha256(manifest.data_checksums(checksums),
+                                         metadata.get("registration"))
+    if recomputed != metadata.get("content_sha256"):
+        raise MomrelError(f"{package}: content_sha256 in metadata.json does not match the package's files")
     return report
 
 
@@ -115,6 +116,10 @@ def _required_paths(metadata: dict, package: Path) -> list[str]:
             raise MomrelError(f"{label}: malformed path {path!r}")
         safe_relative(path, label)
     return paths
+
+
+# PostgreSQL writes fields of any size (jsonb, text); Python's csv refuses over 128 KiB by default.
+csv.field_size_limit(2**31 - 1)
 
 
 def _check_csv(package: Path, name: str, table: dict) -> int:
