@@ -148,11 +148,33 @@ def content_repo(tmp_path, database_url) -> ContentRepo:
     return make_content_repo(tmp_path, database_url)
 
 
+@pytest.fixture(scope="session")
+def seed_template(pg_server, tmp_path_factory):
+    """Seeded once per session through the CLI (db init + demo seed --files 3): a template
+    database, plus the Qdrant local storage and processor outputs that go with it."""
+    name = f"momrel_seed_template_{os.getpid()}"
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    repo = make_content_repo(tmp_path_factory.mktemp("seed-template"), pg_server.url(name))
+    repo.ok("db", "init")
+    repo.ok("demo", "seed", "--files", "3")
+    yield name, repo.root / ".momrel"
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture
-def seeded_repo(content_repo) -> ContentRepo:
-    """A content repo whose database holds both schemas and three seeded videos in dev."""
-    content_repo.ok("db", "init")
-    content_repo.ok("demo", "seed", "--files", "3")
+def seeded_repo(content_repo, seed_template, pg_server) -> ContentRepo:
+    """A content repo whose database holds both schemas and three seeded videos in dev
+    (a copy of the session's seed template: same database content, points and JSON)."""
+    template, local_state = seed_template
+    name = psycopg.conninfo.conninfo_to_dict(content_repo.database_url)["dbname"]
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+    for folder in ("qdrant", "output_dev"):
+        shutil.copytree(local_state / folder, content_repo.root / ".momrel" / folder)
     return content_repo
 
 
