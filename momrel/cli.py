@@ -235,7 +235,7 @@ def file_fingerprint(file_uuid, env_name, out):
     """Content hash of one file's current data (what export would write)."""
     from momrel.filepkg import fingerprint
 
-    result = fingerprint.compute(_config(), file_uuid, env_name)
+    result = fingerprint.compute(_config(), file_uuid, env_name, show_progress=None)
     if out is not None:
         fingerprint.write(result, out)
     else:

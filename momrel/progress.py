@@ -7,11 +7,15 @@ import sys
 
 
 class _NoProgress:
+    enabled = False
+
     def task(self, description: str, total: int | None = None):
         return lambda advance=1: None
 
 
 class _RichProgress:
+    enabled = True
+
     def __init__(self, progress):
         self._progress = progress
 

@@ -64,7 +64,7 @@ class FileContent:
 
 
 def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
-           file_uuid: str, show_totals: bool = False) -> FileContent:
+           file_uuid: str) -> FileContent:
     """Check the file exists and every input is there, then list its parts (nothing read yet).
 
     `conn` must already be inside a REPEATABLE READ transaction so all tables come from one
@@ -86,7 +86,7 @@ def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
 
     for name, info in infos.items():
         content.parts.append(Part(layout.csv_path(name), "table", name,
-                                  _table_producer(conn, env.schema, info, infos, file_uuid, show_totals)))
+                                  _table_producer(conn, env.schema, info, infos, file_uuid)))
     for name, path in zip(config.processors, processor_files(config, env, file_uuid)):
         content.parts.append(Part(layout.processor_path(name), "processor", name, _file_producer(path)))
     for logical, rule in config.collections.items():
@@ -115,9 +115,10 @@ def processor_files(config: Config, env: Environment, file_uuid: str) -> list[Pa
     return [env.output_dir / f"{file_uuid}.{name}.json" for name in config.processors]
 
 
-def _table_producer(conn, schema, info, infos, file_uuid, show_totals):
+def _table_producer(conn, schema, info, infos, file_uuid):
     def produce(sink: HashingSink, progress) -> int:
-        total = source.count_file_rows(conn, schema, info, infos, file_uuid) if show_totals else None
+        # Counting costs a scan: only worth it when a bar will show the total.
+        total = source.count_file_rows(conn, schema, info, infos, file_uuid) if progress.enabled else None
         advance = progress.task(f"{info.rule.name}.csv", total)
         query = psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER)").format(
             source.select_file_rows(schema, info, infos))

@@ -78,8 +78,7 @@ def export_file(config: Config, file_uuid: str, version: str | None = None, out:
         raise MomrelError(f"{package} exists and is not a package folder")
 
     with content.open_source(config, env) as (conn, client), progress_bars(show_progress) as bars:
-        gathered = content.gather(config, env, conn, client, file_uuid,
-                                  show_totals=show_progress is not False)
+        gathered = content.gather(config, env, conn, client, file_uuid)
         package.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.tmp-", dir=package.parent))
         try:

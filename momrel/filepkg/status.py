@@ -26,13 +26,13 @@ class PackageStatus:
 
 
 def list_packages(config: Config, check_data: bool = True) -> list[PackageStatus]:
-    statuses = []
+    statuses, exported_sha256 = [], {}
     for entry in config.files:
         package = config.package_dir(entry.uuid, entry.version)
         status = PackageStatus(entry.uuid, entry.version, package, "missing")
         if package.is_dir():
             try:
-                status.detail = manifest.read_metadata(package)["content_sha256"]
+                exported_sha256[entry.uuid] = manifest.read_metadata(package)["content_sha256"]
                 status.state = "unknown"
             except (MomrelError, KeyError) as exc:
                 status.state, status.detail = "invalid", str(exc)
@@ -51,6 +51,6 @@ def list_packages(config: Config, check_data: bool = True) -> list[PackageStatus
                     status.state = "stale"
                 continue
             if status.state == "unknown":
-                status.state = "up-to-date" if current.content_sha256 == status.detail else "stale"
-                status.detail = ""
+                up_to_date = current.content_sha256 == exported_sha256[status.file_uuid]
+                status.state = "up-to-date" if up_to_date else "stale"
     return statuses
