@@ -275,7 +275,8 @@ def file_list(as_json, no_check):
         table.add_column(column)
     styles = {"up-to-date": "green", "stale": "yellow", "missing": "red", "invalid": "red"}
     for s in statuses:
-        table.add_row(s.file_uuid, s.version, f"[{styles.get(s.state, '')}]{s.state}", s.detail)
+        state = f"[{styles[s.state]}]{s.state}[/]" if s.state in styles else s.state
+        table.add_row(s.file_uuid, s.version, state, s.detail)
     _console().print(table)
 
 

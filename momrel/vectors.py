@@ -19,9 +19,8 @@ QDRANT_URL_ENV = "MOMREL_QDRANT_URL"
 QDRANT_API_KEY_ENV = "MOMREL_QDRANT_API_KEY"
 QDRANT_PATH_ENV = "MOMREL_QDRANT_PATH"
 
-# Local mode scans the whole collection for every filtered page, so it wants big pages;
-# a server pages by index and prefers moderate ones (see docs/performance.md).
-LOCAL_PAGE = 5000
+# A server pages a filtered scroll through its payload index; local mode scans the whole
+# collection for every page, so it is read differently (_iter_local, docs/performance.md).
 SERVER_PAGE = 512
 LOCAL_RETRIEVE_BATCH = 1000
 
@@ -59,10 +58,6 @@ def open_client(root: Path):
         yield client
     finally:
         client.close()
-
-
-def page_size(client) -> int:
-    return LOCAL_PAGE if _is_local(client) else SERVER_PAGE
 
 
 def _is_local(client) -> bool:
@@ -118,7 +113,7 @@ def iter_file_points(client, collection: str, file_uuid_key: str, file_uuid: str
         yield from _iter_local(client, collection, file_uuid_key, file_uuid)
         return
     query_filter = file_filter(file_uuid_key, file_uuid)
-    limit = limit or page_size(client)
+    limit = limit or SERVER_PAGE
     offset = None
     while True:
         points, offset = client.scroll(collection, scroll_filter=query_filter, limit=limit,
