@@ -226,6 +226,36 @@ def file_export(file_uuid, version, out, env_name, force, as_json):
                    f"{result.seconds:.1f} s)")
 
 
+@file.command("import")
+@click.option("--package", "package", required=True, type=click.Path(path_type=Path),
+              help="The package folder (release/files/{uuid}/{version}).")
+@click.option("--env", "env_name", required=True, help="Target environment (params.yaml), e.g. dev or prod.")
+@click.option("--uuid", "target_uuid", default=None,
+              help="Import as this file uuid (default: the package's own, or the register API's).")
+@click.option("--register-url", default=None,
+              help="Momentry API base URL: POST {URL}/api/v1/files/register for the target uuid.")
+@click.option("--register-timeout", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for the register API.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def file_import(package, env_name, target_uuid, register_url, register_timeout, as_json):
+    """Import a package into an environment: rows, points, processor JSON, then status.
+
+    All-or-nothing for PostgreSQL (one transaction); safe to run again after any failure.
+    """
+    from momrel.filepkg.importer import import_package
+
+    if target_uuid and register_url:
+        raise click.UsageError("--uuid and --register-url are alternatives: give one")
+    result = import_package(_config(), package, env_name, target_uuid=target_uuid,
+                            register_url=register_url, register_timeout=register_timeout)
+    if as_json:
+        _print_json(result.as_json())
+    else:
+        click.echo(f"imported {result.source_uuid} as {result.target_uuid} into {result.schema} "
+                   f"({sum(result.rows.values()):,} rows, {sum(result.points.values()):,} points, "
+                   f"{result.processors} processor files, {result.seconds:.1f} s)")
+
+
 @file.command("fingerprint")
 @click.option("--uuid", "file_uuid", required=True)
 @click.option("--env", "env_name", default=None)

@@ -11,15 +11,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from momrel.catalog import Column, primary_key, table_columns
 from momrel.config import Config, TableRule
 from momrel.errors import MomrelError
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    pg_type: str      # format_type() of the column, e.g. "bigint", "real[]", "jsonb"
-    not_null: bool
 
 
 @dataclass(frozen=True)
@@ -31,39 +25,6 @@ class TableInfo:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
-
-
-def table_columns(conn: psycopg.Connection, schema: str, table: str) -> tuple[Column, ...]:
-    rows = conn.execute(
-        """
-        SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
-        FROM pg_attribute a
-        JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')
-          AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY a.attnum
-        """,
-        (schema, table),
-    ).fetchall()
-    return tuple(Column(name, pg_type, not_null) for name, pg_type, not_null in rows)
-
-
-def primary_key(conn: psycopg.Connection, schema: str, table: str) -> tuple[str, ...]:
-    rows = conn.execute(
-        """
-        SELECT a.attname
-        FROM pg_index i
-        JOIN pg_class c ON c.oid = i.indrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-        WHERE n.nspname = %s AND c.relname = %s AND i.indisprimary
-        ORDER BY k.ord
-        """,
-        (schema, table),
-    ).fetchall()
-    return tuple(r[0] for r in rows)
 
 
 def describe_tables(conn: psycopg.Connection, config: Config, schema: str) -> dict[str, TableInfo]:
