@@ -182,6 +182,13 @@ def demo_run(files, scale, no_push, as_json):
     click.echo(f"seeded this run: {len(result.seeded)} video(s)")
     if result.pushed:
         click.echo(f"dvc push: {result.pushed}")
+    if result.imported:
+        i = result.imported
+        rows = sum(i["rows"].values())
+        click.echo(f"target host ({i['clone']}): pulled and imported {i['target_uuid']} into "
+                   f"schema {i['schema']}: {rows:,} rows in {i['seconds']:.1f} s "
+                   f"({rows / max(i['seconds'], 1e-9):,.0f} rows/s), "
+                   f"{sum(i['points'].values()):,} points")
 
 
 # ---------------------------------------------------------------- file

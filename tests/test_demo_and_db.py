@@ -34,6 +34,7 @@ def test_db_start_status_url_stop(content_repo):
 
 
 def test_demo_runs_end_to_end_and_twice(content_repo):
+    head = content_repo.git("rev-parse", "HEAD")
     first = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
     assert len(first["seeded"]) == 2
     assert [p["exported"] for p in first["packages"]] == [True, True]
@@ -41,6 +42,17 @@ def test_demo_runs_end_to_end_and_twice(content_repo):
     assert all(p["points"]["frames"] == 200 for p in first["packages"])
     assert "pushed" in first["pushed"]
     assert any(content_repo.remote.rglob("*")), "dvc push wrote nothing to the remote"
+    # The target-host path: a fresh clone pulled one package and imported it into public.
+    imported = first["imported"]
+    assert imported["schema"] == "public" and imported["rows"]["face_detections"] == 2000
+    clone = content_repo.root / imported["clone"]
+    pulled = sorted(p.parent.name for p in (clone / "release" / "files").glob("*/*") if p.is_dir())
+    assert pulled == [imported["target_uuid"]], "only the one package is pulled"
+    assert content_repo.sql("SELECT status FROM public.files") == [("registered_processed",)]
+    # ...from a commit kept under refs/momrel/demo: the user's branch and index are untouched.
+    assert content_repo.git("rev-parse", "HEAD") == head
+    assert content_repo.git("diff", "--cached", "--name-only") == ""
+    assert content_repo.git("rev-parse", "refs/momrel/demo^") == head
 
     second = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
     assert second["seeded"] == []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from momrel import pg, vectors
 from momrel.config import Config
 from momrel.demo import seed as seeding
+from momrel.demo import target_host
 from momrel.dvcrepo import run_dvc
 from momrel.errors import MomrelError
 from momrel.filepkg import manifest, pipeline
@@ -38,6 +39,7 @@ class DemoResult:
     seeded: list[str]
     packages: list[DemoPackage] = field(default_factory=list)
     pushed: str = ""
+    imported: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -96,6 +98,11 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         echo("dvc push")
         pushed = run_dvc(config.root, "push")
         result.pushed = (pushed.stdout.strip().splitlines() or [""])[-1]
+        first = config.files[0]
+        echo(f"target host: fresh clone, dvc pull {first.uuid}/{first.version}, import into prod")
+        host, imported = target_host.pull_and_import(config, first.uuid, first.version, url)
+        result.imported = imported.as_json()
+        result.imported["clone"] = str(host.relative_to(config.root))
     result.seconds = time.monotonic() - started
     return result
 

@@ -98,7 +98,7 @@ class ImportResult:
 
 def import_package(config: Config, package: Path, env_name: str, target_uuid: str | None = None,
                    register_url: str | None = None, register_timeout: float = 10.0,
-                   show_progress: bool | None = None) -> ImportResult:
+                   show_progress: bool | None = None, database_url: str | None = None) -> ImportResult:
     started = time.monotonic()
     package = Path(package)
     env = config.env(env_name)
@@ -109,7 +109,7 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
     source_uuid = normalize_uuid(metadata["file_uuid"], "file_uuid in metadata.json")
 
     # Autocommit, so that each `transaction()` block below is a real transaction of its own.
-    conn = pg.connect(pg.database_url(config.root), autocommit=True)
+    conn = pg.connect(database_url or pg.database_url(config.root), autocommit=True)
     try:
         with vectors.open_client(config.root) as client, progress_bars(show_progress) as bars:
             tables = plan_tables(conn, config, env, metadata, package)
