@@ -154,6 +154,30 @@ def main() -> None:
                                               "--version", "1.0.0"], child_env)
         results.append(("momrel file export again (unchanged)", seconds, "", f"{rss} MiB"))
 
+        # Import into prod: raw COPY FROM baseline, then momrel file import (twice: first load,
+        # then the re-import that replaces the file's rows in place).
+        with pg.connect(url) as conn:
+            conn.execute("CREATE TABLE bench_copy (LIKE public.face_detections INCLUDING ALL)")
+            started = time.perf_counter()
+            with conn.cursor() as cur, open(package / "face_detections.csv", "rb") as f:
+                with cur.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER)") as copy:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        copy.write(chunk)
+            conn.commit()
+            copy_in = time.perf_counter() - started
+            conn.execute("DROP TABLE bench_copy")
+            conn.commit()
+        results.append(("raw COPY FROM face_detections.csv into a table with its keys (baseline)",
+                        copy_in, f"{rows / copy_in:,.0f} rows/s", ""))
+        for label in ("momrel file import --env prod", "momrel file import again (replace)"):
+            seconds, rss, out = run_child(momrel + ["file", "import", "--package", str(package),
+                                                    "--env", "prod", "--json"], child_env)
+            phases = json.loads(out)["phases"]
+            results.append((label, seconds,
+                            f"{total_rows / phases['postgres']:,.0f} rows/s in PostgreSQL "
+                            f"({phases['postgres']:.1f} s), Qdrant {phases['qdrant']:.1f} s",
+                            f"{rss} MiB"))
+
         lines = [
             f"# Benchmark results (scale {args.scale:g})",
             "",

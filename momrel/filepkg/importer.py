@@ -88,11 +88,13 @@ class ImportResult:
     points: dict[str, int] = field(default_factory=dict)
     processors: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     def as_json(self) -> dict:
         data = dict(self.__dict__)
         data["package"] = str(self.package)
         data["seconds"] = round(self.seconds, 3)
+        data["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         return data
 
 
@@ -105,6 +107,7 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
     if target_uuid is not None:
         target_uuid = normalize_uuid(target_uuid, "target uuid")
     verify_package(package)
+    verified = time.monotonic()
     metadata = manifest.read_metadata(package)
     source_uuid = normalize_uuid(metadata["file_uuid"], "file_uuid in metadata.json")
 
@@ -120,18 +123,25 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
                                                 source_uuid, register_timeout)
             target_uuid = target_uuid or source_uuid
             result = ImportResult(package, source_uuid, target_uuid, env.name, env.schema)
+            result.phases["verify"] = verified - started
             _demote_if_processed(conn, config, env, target_uuid)
             with conn.transaction():
+                clock = time.monotonic()
                 _upsert_registration(conn, config, env, registration, target_uuid)
                 _load_tables(conn, env.schema, tables, target_uuid, result, bars)
                 faults.checkpoint("after-tables")
+                result.phases["postgres"] = time.monotonic() - clock
+                clock = time.monotonic()
                 for plan in snapshots:
                     result.points[plan.logical] = _load_points(client, plan, source_uuid,
                                                                target_uuid, bars)
                 faults.checkpoint("after-points")
+                result.phases["qdrant"] = time.monotonic() - clock
+                clock = time.monotonic()
                 result.processors = _copy_processors(metadata, package, env, target_uuid)
                 _mark_processed(conn, config, env, target_uuid)
                 faults.checkpoint("before-commit")
+            result.phases["processors_and_commit"] = time.monotonic() - clock
     finally:
         conn.close()
     result.seconds = time.monotonic() - started
