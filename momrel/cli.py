@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from momrel import __version__
-from momrel.errors import MomrelError
+from momrel.errors import MomrelError, UsageError
 
 
 def _config():
@@ -252,7 +252,7 @@ def file_import(package, env_name, target_uuid, register_url, register_timeout, 
     from momrel.filepkg.importer import import_package
 
     if target_uuid and register_url:
-        raise click.UsageError("--uuid and --register-url are alternatives: give one")
+        raise UsageError("--uuid and --register-url are alternatives: give one")
     result = import_package(_config(), package, env_name, target_uuid=target_uuid,
                             register_url=register_url, register_timeout=register_timeout)
     if as_json:

@@ -11,6 +11,12 @@ class MomrelError(Exception):
     exit_code = 1
 
 
+class UsageError(MomrelError):
+    """Options that cannot go together (click's own usage errors cover the rest)."""
+
+    exit_code = 2
+
+
 class ConfigError(MomrelError):
     """params.yaml (or an environment variable) is invalid."""
 

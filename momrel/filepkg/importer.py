@@ -9,8 +9,11 @@ Order and guarantees (docs/import.md):
    a temporary staging table (COPY), ids remapped, foreign keys rewritten, file uuid rewritten.
 4. While that transaction is open: Qdrant points (delete the file's points, upsert the
    package's), processor JSON (temporary name, then rename).
-5. Status set to processed, commit. A crash anywhere before the commit leaves PostgreSQL as it
-   was; running the same import again finishes the job.
+5. Status set to processed, commit. A failure anywhere before the commit leaves PostgreSQL as
+   it was; running the same import again finishes the job. Re-importing over a processed
+   file demotes its status (committed apart) once the package is staged and checked, so a
+   crash while rows, points or JSON change is never reported as processed; a clean failure
+   before points or JSON were touched restores it.
 
 Surrogate ids: a package's bigserial ids belong to the source database. Each per-file row gets
 an id of the target: the ids this file already has in the target are reused in order (so a
@@ -112,7 +115,8 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
     source_uuid = normalize_uuid(metadata["file_uuid"], "file_uuid in metadata.json")
 
     # Autocommit, so that each `transaction()` block below is a real transaction of its own.
-    conn = pg.connect(database_url or pg.database_url(config.root), autocommit=True)
+    url = database_url or pg.database_url(config.root)
+    conn = pg.connect(url, autocommit=True)
     try:
         with vectors.open_client(config.root) as client, progress_bars(show_progress) as bars:
             tables = plan_tables(conn, config, env, metadata, package)
@@ -124,23 +128,34 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
             target_uuid = target_uuid or source_uuid
             result = ImportResult(package, source_uuid, target_uuid, env.name, env.schema)
             result.phases["verify"] = verified - started
-            _demote_if_processed(conn, config, env, target_uuid)
-            with conn.transaction():
-                clock = time.monotonic()
-                _upsert_registration(conn, config, env, registration, target_uuid)
-                _load_tables(conn, env.schema, tables, target_uuid, result, bars)
-                faults.checkpoint("after-tables")
-                result.phases["postgres"] = time.monotonic() - clock
-                clock = time.monotonic()
-                for plan in snapshots:
-                    result.points[plan.logical] = _load_points(client, plan, source_uuid,
-                                                               target_uuid, bars)
-                faults.checkpoint("after-points")
-                result.phases["qdrant"] = time.monotonic() - clock
-                clock = time.monotonic()
-                result.processors = _copy_processors(metadata, package, env, target_uuid)
-                _mark_processed(conn, config, env, target_uuid)
-                faults.checkpoint("before-commit")
+            demoted, outside_touched = False, False
+            try:
+                with conn.transaction():
+                    clock = time.monotonic()
+                    _stage_tables(conn, env.schema, tables, result, bars)
+                    # The package's rows are in and consistent: from here on the target changes.
+                    demoted = _demote_if_processed(config, env, url, target_uuid)
+                    _upsert_registration(conn, config, env, registration, target_uuid)
+                    _apply_tables(conn, env.schema, tables, target_uuid, result)
+                    faults.checkpoint("after-tables")
+                    result.phases["postgres"] = time.monotonic() - clock
+                    clock = time.monotonic()
+                    outside_touched = True
+                    for plan in snapshots:
+                        result.points[plan.logical] = _load_points(client, plan, source_uuid,
+                                                                   target_uuid, bars)
+                    faults.checkpoint("after-points")
+                    result.phases["qdrant"] = time.monotonic() - clock
+                    clock = time.monotonic()
+                    result.processors = _copy_processors(metadata, package, env, target_uuid)
+                    _mark_processed(conn, config, env, target_uuid)
+                    faults.checkpoint("before-commit")
+            except BaseException:
+                if demoted and not outside_touched:
+                    # Nothing outside PostgreSQL changed and the transaction rolled back:
+                    # the file is exactly as it was, processed included.
+                    _restore_processed(config, env, url, target_uuid)
+                raise
             result.phases["processors_and_commit"] = time.monotonic() - clock
     finally:
         conn.close()
@@ -231,16 +246,27 @@ def _describe(specs) -> str:
 
 
 # ---------------------------------------------------------------- PostgreSQL
-def _demote_if_processed(conn, config: Config, env: Environment, target_uuid: str) -> None:
-    """Re-importing over a processed file: say "not processed" before Qdrant and JSON change,
-    so a crash in the middle is never reported as processed (committed on its own)."""
+def _demote_if_processed(config: Config, env: Environment, url: str, target_uuid: str) -> bool:
+    """Re-importing over a processed file: say "not processed" before the file's rows, points
+    and JSON change, so a crash in the middle is never reported as processed. Committed on a
+    connection of its own, while the import's transaction is open (it has not touched the
+    registration row yet, so nothing waits). Returns whether the status was changed."""
     reg = config.registration
-    with conn.transaction():
-        conn.execute(
+    with pg.connect(url, autocommit=True) as side:
+        changed = side.execute(
             sql.SQL("UPDATE {table} SET {status} = DEFAULT WHERE {key} = %s AND {status} = %s").format(
                 table=sql.Identifier(env.schema, reg.table), status=sql.Identifier(reg.status_column),
                 key=sql.Identifier(reg.key)),
-            (target_uuid, reg.processed_status))
+            (target_uuid, reg.processed_status)).rowcount
+    return changed > 0
+
+
+def _restore_processed(config: Config, env: Environment, url: str, target_uuid: str) -> None:
+    reg = config.registration
+    with pg.connect(url, autocommit=True) as side:
+        side.execute(sql.SQL("UPDATE {table} SET {status} = %s WHERE {key} = %s").format(
+            table=sql.Identifier(env.schema, reg.table), status=sql.Identifier(reg.status_column),
+            key=sql.Identifier(reg.key)), (reg.processed_status, target_uuid))
 
 
 def _upsert_registration(conn, config: Config, env: Environment, registration: dict,
@@ -266,13 +292,19 @@ def _mark_processed(conn, config: Config, env: Environment, target_uuid: str) ->
         key=sql.Identifier(reg.key)), (reg.processed_status, target_uuid))
 
 
-def _load_tables(conn, schema: str, tables: list[TablePlan], target_uuid: str,
-                 result: ImportResult, bars) -> None:
+def _stage_tables(conn, schema: str, tables: list[TablePlan], result: ImportResult, bars) -> None:
+    """COPY every CSV into its staging table and check the package's own references."""
     for plan in tables:
         result.rows[plan.name] = _stage(conn, schema, plan, bars)
         faults.checkpoint(f"after-copy-{plan.name}")
     for plan in tables:
         _check_references(conn, plan, tables)
+
+
+def _apply_tables(conn, schema: str, tables: list[TablePlan], target_uuid: str,
+                  result: ImportResult) -> None:
+    """Replace the file's rows in the target with the staged ones, ids remapped."""
+    for plan in tables:
         if plan.shared:
             result.identities_reused[plan.name] = _merge_shared(conn, schema, plan)
         elif plan.id_column:
