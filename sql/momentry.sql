@@ -61,3 +61,6 @@ CREATE TABLE tkg_edges (
     props          jsonb
 );
 CREATE INDEX tkg_edges_file_uuid_idx ON tkg_edges (file_uuid, id);
+-- Foreign-key columns indexed: deleting a file's nodes would otherwise scan every edge per node.
+CREATE INDEX tkg_edges_src_node_id_idx ON tkg_edges (src_node_id);
+CREATE INDEX tkg_edges_dst_node_id_idx ON tkg_edges (dst_node_id);
