@@ -112,7 +112,7 @@ def import_package(config: Config, package: Path, env_name: str, target_uuid: st
     verify_package(package)
     verified = time.monotonic()
     metadata = manifest.read_metadata(package)
-    source_uuid = normalize_uuid(metadata["file_uuid"], "file_uuid in metadata.json")
+    source_uuid = normalize_uuid(metadata.get("file_uuid"), "file_uuid in metadata.json")
 
     # Autocommit, so that each `transaction()` block below is a real transaction of its own.
     url = database_url or pg.database_url(config.root)
