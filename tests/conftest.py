@@ -4,6 +4,7 @@ repositories (real git + DVC) built from this project's own params.yaml and sche
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -113,6 +114,17 @@ class ContentRepo:
 
     def git(self, *args: str) -> str:
         return git(self.root, *args)
+
+    @contextlib.contextmanager
+    def qdrant(self):
+        """The repository's Qdrant local storage; only while no momrel process runs (it locks it)."""
+        from qdrant_client import QdrantClient
+
+        client = QdrantClient(path=str(self.root / ".momrel" / "qdrant"))
+        try:
+            yield client
+        finally:
+            client.close()
 
     def sql(self, query, params=None):
         with psycopg.connect(self.database_url, autocommit=True) as conn:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
 
 import numpy as np
-from qdrant_client import QdrantClient
 
-from conftest import PROJECT
+from conftest import PROJECT, ContentRepo
 from momrel.demo import seed as seeding
 from momrel.vectors import file_filter
 
@@ -33,13 +31,7 @@ def state(repo, schema="public"):
     return {t: repo.sql(f"SELECT * FROM {schema}.{t} ORDER BY 1") for t in TABLES}
 
 
-@contextlib.contextmanager
-def qdrant(repo):
-    client = QdrantClient(path=str(repo.root / ".momrel" / "qdrant"))
-    try:
-        yield client
-    finally:
-        client.close()
+qdrant = ContentRepo.qdrant  # qdrant(repo): the repo's local storage, closed after use
 
 
 def points_of(client, collection, file_uuid):

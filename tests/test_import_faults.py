@@ -17,7 +17,6 @@ test would only add seconds.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -30,7 +29,7 @@ import numpy as np
 import pytest
 from psycopg import sql
 
-from conftest import one_line_error
+from conftest import ContentRepo, one_line_error
 from momrel import vectors
 from momrel.demo import seed
 from momrel.filepkg import layout, manifest
@@ -89,16 +88,7 @@ def sequences_used(repo) -> dict[str, int]:
     return used
 
 
-@contextlib.contextmanager
-def qdrant(repo):
-    """The repository's Qdrant local storage; only while no momrel process runs (it locks it)."""
-    from qdrant_client import QdrantClient
-
-    client = QdrantClient(path=str(repo.root / ".momrel" / "qdrant"))
-    try:
-        yield client
-    finally:
-        client.close()
+qdrant = ContentRepo.qdrant  # qdrant(repo): the repo's local storage, closed after use
 
 
 def qdrant_points(repo, file_uuid: str = U) -> dict[str, int | None]:
