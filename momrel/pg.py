@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,11 +78,6 @@ def redact(url: str) -> str:
     user = info.get("user", "")
     db = info.get("dbname", "")
     return f"postgresql://{user + '@' if user else ''}{host}:{port}/{db}"
-
-
-def schema_exists(conn: psycopg.Connection, schema: str) -> bool:
-    row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
-    return row is not None
 
 
 def apply_schema_file(conn: psycopg.Connection, schema: str, schema_sql: str) -> None:
@@ -307,18 +301,6 @@ class EmbeddedPostgres:
                                   (DATABASE_NAME,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
-
-
-def wait_for(url: str, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            psycopg.connect(url, connect_timeout=2).close()
-            return
-        except psycopg.Error:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def table_exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
