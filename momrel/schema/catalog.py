@@ -1,0 +1,305 @@
+"""Read a database's catalog into the schema model (momrel.schema.model).
+
+PostgreSQL normalizes everything here: types come from format_type, defaults and definitions
+from pg_get_expr / pg_get_*def. The connection's search_path must be the target schema only,
+so objects of that schema print unqualified and everything else qualified, on both sides alike.
+
+Fail closed: objects of kinds the model does not hold (partitioned or foreign tables, domains,
+composite and range types, rules, policies, aggregates, extended statistics) raise
+UnsupportedObject instead of being left out of the diff.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from momrel.errors import UsageError
+from momrel.schema.model import (Catalog, Column, Constraint, Enum, Extension, Function, Index,
+                                 Key, Schema, Sequence, Table, Trigger, View)
+
+
+class UnsupportedObject(UsageError):
+    """The database holds an object of a kind momrel does not diff."""
+
+
+# Namespaces that belong to PostgreSQL itself.
+_USER_NAMESPACES = """
+    SELECT oid, nspname, obj_description(oid, 'pg_namespace')
+    FROM pg_namespace
+    WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+"""
+
+# Objects created by an extension belong to the extension, not to the schema file.
+_NOT_FROM_EXTENSION = """
+    NOT EXISTS (SELECT 1 FROM pg_depend e
+                WHERE e.classid = {catalog}::regclass AND e.objid = {oid} AND e.deptype = 'e')
+"""
+
+
+def _not_extension(catalog: str, oid: str) -> str:
+    return _NOT_FROM_EXTENSION.format(catalog=f"'{catalog}'", oid=oid)
+
+
+def read_catalog(conn: psycopg.Connection) -> Catalog:
+    reader = _Reader(conn)
+    return reader.read()
+
+
+class _Reader:
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+        self.objects: dict[Key, object] = {}
+        self.oids: dict[tuple[str, int, int], Key] = {}  # (catalog, oid, subid) -> key
+        self.namespaces: dict[int, str] = {}
+
+    def rows(self, query: str, params=None):
+        return self.conn.execute(query, params).fetchall()
+
+    def add(self, obj, catalog: str | None = None, oid: int | None = None, subid: int = 0) -> None:
+        self.objects[obj.key] = obj
+        if catalog is not None:
+            self.oids[(catalog, oid, subid)] = obj.key
+
+    def read(self) -> Catalog:
+        for oid, name, comment in self.rows(_USER_NAMESPACES):
+            self.namespaces[oid] = name
+            self.add(Schema(name, comment), "pg_namespace", oid)
+        self.refuse_unsupported()
+        self.read_extensions()
+        self.read_enums()
+        self.read_relations()
+        self.read_sequences()
+        self.read_columns()
+        self.read_constraints()
+        self.read_indexes()
+        self.read_functions()
+        self.read_triggers()
+        version = self.conn.execute("SHOW server_version").fetchone()[0]
+        return Catalog(self.objects, self.read_dependencies(), version)
+
+    # ------------------------------------------------------------ refusals
+    def refuse_unsupported(self) -> None:
+        ns = tuple(self.namespaces)
+        checks = [
+            ("SELECT relname, relkind FROM pg_class WHERE relnamespace = ANY(%s) "
+             "AND relkind NOT IN ('r', 'i', 'S', 'v', 'm') AND " + _not_extension("pg_class", "oid"),
+             lambda r: {"p": "partitioned table", "f": "foreign table", "c": "composite type",
+                        "I": "partitioned index", "t": "TOAST table"}.get(r[1], "relation") + f" {r[0]}"),
+            ("SELECT t.typname, t.typtype FROM pg_type t WHERE t.typnamespace = ANY(%s) "
+             "AND t.typtype IN ('d', 'r', 'm', 'p') AND " + _not_extension("pg_type", "t.oid"),
+             lambda r: {"d": "domain", "r": "range type", "m": "multirange type",
+                        "p": "pseudo-type"}[r[1]] + f" {r[0]}"),
+            ("SELECT t.typname FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid "
+             "WHERE t.typnamespace = ANY(%s) AND c.relkind = 'c' AND " + _not_extension("pg_type", "t.oid"),
+             lambda r: f"composite type {r[0]}"),
+            ("SELECT r.rulename, c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
+             "WHERE c.relnamespace = ANY(%s) AND r.rulename <> '_RETURN'",
+             lambda r: f"rule {r[0]} on {r[1]}"),
+            ("SELECT p.polname, c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+             "WHERE c.relnamespace = ANY(%s)", lambda r: f"policy {r[0]} on {r[1]}"),
+            ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
+             "AND (c.relrowsecurity OR c.relhassubclass OR c.relispartition "
+             "OR c.relpersistence <> 'p' OR c.reloptions IS NOT NULL) AND c.relkind IN ('r', 'm')",
+             lambda r: f"table {r[0]} with row security, inheritance, partitions, storage "
+                       "parameters or non-default persistence"),
+            ("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+             "WHERE c.relnamespace = ANY(%s)", lambda r: f"inheritance of table {r[0]}"),
+            ("SELECT proname, prokind FROM pg_proc WHERE pronamespace = ANY(%s) "
+             "AND prokind NOT IN ('f', 'p') AND " + _not_extension("pg_proc", "oid"),
+             lambda r: f"{'aggregate' if r[1] == 'a' else 'window function'} {r[0]}"),
+            ("SELECT stxname FROM pg_statistic_ext WHERE stxnamespace = ANY(%s)",
+             lambda r: f"statistics object {r[0]}"),
+            ("SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+             "WHERE c.relnamespace = ANY(%s) AND NOT t.tgisinternal AND t.tgconstraint <> 0",
+             lambda r: f"constraint trigger {r[0]}"),
+            ("SELECT conname FROM pg_constraint WHERE connamespace = ANY(%s) AND contypid <> 0",
+             lambda r: f"domain constraint {r[0]}"),
+            ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
+             "AND c.relkind IN ('r', 'v', 'm', 'S') AND c.relacl IS NOT NULL",
+             lambda r: f"privileges (GRANT) on {r[0]}"),
+            ("SELECT collname FROM pg_collation WHERE collnamespace = ANY(%s)",
+             lambda r: f"collation {r[0]}"),
+            ("SELECT oprname FROM pg_operator WHERE oprnamespace = ANY(%s) AND "
+             + _not_extension("pg_operator", "oid"), lambda r: f"operator {r[0]}"),
+        ]
+        for query, describe in checks:
+            found = self.rows(query, (list(ns),))
+            if found:
+                raise UnsupportedObject(f"{describe(found[0])} is not supported by momrel schema diff")
+
+    # ------------------------------------------------------------ objects
+    def read_extensions(self) -> None:
+        for oid, name, schema in self.rows(
+                "SELECT e.oid, e.extname, n.nspname FROM pg_extension e "
+                "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"):
+            self.add(Extension(name, schema), "pg_extension", oid)
+        # A column of an extension's type depends on the extension (created before the table).
+        for classid, objid, ext_oid in self.rows(
+                "SELECT classid::regclass::text, objid, refobjid FROM pg_depend "
+                "WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'"):
+            key = self.oids.get(("pg_extension", ext_oid, 0))
+            if key is not None:
+                self.oids.setdefault((classid, objid, 0), key)
+
+    def read_enums(self) -> None:
+        for oid, array_oid, schema, name, labels, comment in self.rows(
+                "SELECT t.oid, t.typarray, n.nspname, t.typname, "
+                "       array(SELECT enumlabel FROM pg_enum WHERE enumtypid = t.oid "
+                "             ORDER BY enumsortorder), obj_description(t.oid, 'pg_type') "
+                "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE t.typtype = 'e' AND t.typnamespace = ANY(%s) AND "
+                + _not_extension("pg_type", "t.oid"), (list(self.namespaces),)):
+            enum = Enum(schema, name, tuple(labels), comment)
+            self.add(enum, "pg_type", oid)
+            self.oids[("pg_type", array_oid, 0)] = enum.key
+
+    def read_relations(self) -> None:
+        for oid, type_oid, array_oid, schema, name, kind, comment, view_def in self.rows(
+                "SELECT c.oid, c.reltype, t.typarray, n.nspname, c.relname, c.relkind, "
+                "       obj_description(c.oid, 'pg_class'), "
+                "       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_type t ON t.oid = c.reltype "
+                "WHERE c.relkind IN ('r', 'v', 'm') AND c.relnamespace = ANY(%s) AND "
+                + _not_extension("pg_class", "c.oid") + " ORDER BY c.oid",
+                (list(self.namespaces),)):
+            if kind == "r":
+                obj = Table(schema, name, comment)
+            else:
+                columns = tuple(self.rows(
+                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (oid,)))
+                obj = View(schema, name, kind == "m", view_def, tuple(map(tuple, columns)), comment)
+            self.add(obj, "pg_class", oid)
+            for extra in (type_oid, array_oid):
+                if extra:
+                    self.oids[("pg_type", extra, 0)] = obj.key
+        for oid, ev_class in self.rows("SELECT oid, ev_class FROM pg_rewrite WHERE rulename = '_RETURN'"):
+            key = self.oids.get(("pg_class", ev_class, 0))
+            if key is not None:
+                self.oids[("pg_rewrite", oid, 0)] = key
+
+    def read_sequences(self) -> None:
+        for row in self.rows(
+                "SELECT c.oid, n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, "
+                "       s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "
+                "       owner.relname, a.attname, d.deptype, obj_description(c.oid, 'pg_class') "
+                "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+                "     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+                "LEFT JOIN pg_class owner ON owner.oid = d.refobjid "
+                "LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+                "WHERE c.relnamespace = ANY(%s) AND " + _not_extension("pg_class", "c.oid"),
+                (list(self.namespaces),)):
+            (oid, schema, name, data_type, start, increment, minimum, maximum, cache, cycle,
+             owner_table, owner_column, deptype, comment) = row
+            owned_by = (owner_table, owner_column) if owner_table else None
+            self.add(Sequence(schema, name, data_type, start, increment, minimum, maximum, cache,
+                              cycle, owned_by, deptype == "i", comment), "pg_class", oid)
+
+    def read_columns(self) -> None:
+        for row in self.rows(
+                "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname, "
+                "       format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+                "       pg_get_expr(d.adbin, d.adrelid), d.oid, a.attidentity, a.attgenerated, "
+                "       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, "
+                "       col_description(c.oid, a.attnum) "
+                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_type t ON t.oid = a.atttypid "
+                "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+                "WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+                "AND c.relnamespace = ANY(%s) AND " + _not_extension("pg_class", "c.oid"),
+                (list(self.namespaces),)):
+            (rel_oid, attnum, schema, table, name, data_type, not_null, expression, default_oid,
+             identity, generated, collation, comment) = row
+            column = Column(schema, table, name, data_type, not_null,
+                            None if generated else expression, identity,
+                            expression if generated else None, collation, comment, attnum)
+            self.add(column, "pg_class", rel_oid, attnum)
+            if default_oid:
+                self.oids[("pg_attrdef", default_oid, 0)] = column.key
+
+    def read_constraints(self) -> None:
+        for oid, schema, table, name, contype, definition, index_oid, index_name, comment in self.rows(
+                "SELECT co.oid, n.nspname, c.relname, co.conname, co.contype, "
+                "       pg_get_constraintdef(co.oid), co.conindid, i.relname, "
+                "       obj_description(co.oid, 'pg_constraint') "
+                "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_class i ON i.oid = co.conindid AND co.contype IN ('p', 'u', 'x') "
+                "WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND c.relkind = 'r' "
+                "AND c.relnamespace = ANY(%s)", (list(self.namespaces),)):
+            constraint = Constraint(schema, table, name, contype, definition, index_name, comment)
+            self.add(constraint, "pg_constraint", oid)
+            if index_name:
+                self.oids[("pg_class", index_oid, 0)] = constraint.key
+
+    def read_indexes(self) -> None:
+        for oid, schema, table, name, quoted_name, definition, comment in self.rows(
+                "SELECT i.oid, n.nspname, t.relname, i.relname, quote_ident(i.relname), "
+                "       pg_get_indexdef(i.oid), obj_description(i.oid, 'pg_class') "
+                "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "JOIN pg_class t ON t.oid = x.indrelid "
+                "JOIN pg_namespace n ON n.oid = i.relnamespace "
+                "WHERE i.relnamespace = ANY(%s) AND t.relkind IN ('r', 'm') "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.oid "
+                "                AND co.contype IN ('p', 'u', 'x')) AND "
+                + _not_extension("pg_class", "t.oid"), (list(self.namespaces),)):
+            shape = definition.replace(f" INDEX {quoted_name} ON ", " INDEX ON ", 1)
+            self.add(Index(schema, table, name, definition, comment, shape), "pg_class", oid)
+
+    def read_functions(self) -> None:
+        for oid, schema, name, arguments, kind, result, definition, comment in self.rows(
+                "SELECT p.oid, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), "
+                "       p.prokind, pg_get_function_result(p.oid), pg_get_functiondef(p.oid), "
+                "       obj_description(p.oid, 'pg_proc') "
+                "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.pronamespace = ANY(%s) AND p.prokind IN ('f', 'p') AND "
+                + _not_extension("pg_proc", "p.oid"), (list(self.namespaces),)):
+            self.add(Function(schema, name, arguments, kind, result, definition.strip(), comment),
+                     "pg_proc", oid)
+
+    def read_triggers(self) -> None:
+        for oid, schema, table, name, quoted_name, definition, comment in self.rows(
+                "SELECT tg.oid, n.nspname, c.relname, tg.tgname, quote_ident(tg.tgname), "
+                "       pg_get_triggerdef(tg.oid), obj_description(tg.oid, 'pg_trigger') "
+                "FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT tg.tgisinternal AND c.relnamespace = ANY(%s)",
+                (list(self.namespaces),)):
+            shape = definition.replace(f"TRIGGER {quoted_name} ", "TRIGGER ", 1)
+            self.add(Trigger(schema, table, name, definition, comment, shape), "pg_trigger", oid)
+
+    # ------------------------------------------------------------ dependencies
+    def read_dependencies(self) -> dict[Key, set[Key]]:
+        depends_on: dict[Key, set[Key]] = {key: set() for key in self.objects}
+        for classid, objid, objsubid, refclassid, refobjid, refobjsubid in self.rows(
+                "SELECT classid::regclass::text, objid, objsubid, "
+                "       refclassid::regclass::text, refobjid, refobjsubid "
+                "FROM pg_depend WHERE deptype IN ('n', 'a', 'i') AND objid >= 16384"):
+            source = self._key_of(classid, objid, objsubid)
+            target = self._key_of(refclassid, refobjid, refobjsubid)
+            if source and target and source != target:
+                if source[0] == "sequence" and target[0] in ("column", "table"):
+                    continue  # ownership (OWNED BY, identity): kept as Sequence.owned_by
+                depends_on[source].add(target)
+        # What pg_depend leaves implicit: an object lives in its schema and on its table.
+        for key, obj in self.objects.items():
+            schema = getattr(obj, "schema", None)
+            if schema is not None and key[0] != "schema" and ("schema", schema) in self.objects:
+                depends_on[key].add(("schema", schema))
+            table = getattr(obj, "table", None)
+            if table is not None:
+                for parent in (("table", obj.schema, table), ("view", obj.schema, table)):
+                    if parent in self.objects:
+                        depends_on[key].add(parent)
+        return depends_on
+
+    def _key_of(self, catalog: str, oid: int, subid: int) -> Key | None:
+        key = self.oids.get((catalog, oid, subid))
+        if key is None and subid:
+            key = self.oids.get((catalog, oid, 0))  # a view's column: the view
+        return key

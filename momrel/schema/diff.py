@@ -1,0 +1,121 @@
+"""`momrel schema diff`: two schema sources → a verified, ordered migration.
+
+parse (pglast, fail closed) → load each side into a scratch database → read both catalogs →
+renames (declared, then derived) run on the old side → plan → render → verify: run the text on
+a fresh copy of the old side, compare with the new catalog, diff again expecting nothing; with
+--down the reverse migration is verified the same way against the old catalog.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from momrel.schema import renames as rename_rules
+from momrel.schema.catalog import read_catalog
+from momrel.schema.kinds import Context
+from momrel.schema.model import Catalog
+from momrel.schema.parse import ParsedSchema, parse_schema
+from momrel.schema.plan import plan_changes
+from momrel.schema.probe import Probe
+from momrel.schema.render import script_body
+from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
+from momrel.schema.source import SchemaSource
+from momrel.schema.statement import Statement
+from momrel.schema.verify import VerificationFailed, compare, run_script
+
+
+@dataclass
+class Migration:
+    source: SchemaSource          # the side it starts from
+    result: SchemaSource          # the side it produces
+    target: str
+    direction: str                # "up" (FROM → TO) or "down" (TO → FROM)
+    statements: list[Statement]
+    source_parse: ParsedSchema
+    result_parse: ParsedSchema
+    verified: bool = False
+    server_version: str = ""
+    seconds: float = 0.0
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def hazardous(self) -> list[Statement]:
+        return [s for s in self.statements if s.hazards]
+
+
+def _read(conn) -> Catalog:
+    return read_catalog(conn)
+
+
+def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe) -> list[Statement]:
+    """Renames run on `conn` (the old side, changed in place), then the rest of the plan."""
+    ident = Context(target, old, new).ident
+    done: list[Statement] = []
+    for rule in (lambda c: rename_rules.declared_table_renames(renames, c, new, ident),
+                 lambda c: rename_rules.declared_column_renames(renames, c, new, ident),
+                 lambda c: rename_rules.derived_renames(c, new, ident)):
+        statements = rule(old)
+        if statements:
+            with conn.transaction():
+                for statement in statements:
+                    conn.execute(statement.sql)
+            for statement in statements:
+                statement.parent = new.parent(statement.key)
+            old = _read(conn)
+            done += statements
+    return done + plan_changes(old, new, target, probe)
+
+
+def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratch: ScratchServer,
+         down: bool = False, verify: bool = True) -> Migration:
+    started = time.monotonic()
+    old_parse = parse_schema(old_source.text, old_source.where, target)
+    new_parse = parse_schema(new_source.text, new_source.where, target)
+    with scratch.database() as url_a, scratch.database() as url_b:
+        load_schema(url_a, old_source.text, old_source.where, target)
+        load_schema(url_b, new_source.text, new_source.where, target)
+        with connect_in_schema(url_a, target, autocommit=True) as conn_a, \
+                connect_in_schema(url_b, target, autocommit=True) as conn_b:
+            catalog_a, catalog_b = _read(conn_a), _read(conn_b)
+            up = Migration(old_source, new_source, target, "up",
+                           plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
+                                          Probe(conn_b)),
+                           old_parse, new_parse, server_version=scratch.version)
+            migration = up
+            if down:
+                migration = Migration(new_source, old_source, target, "down",
+                                      plan_direction(conn_b, catalog_b, catalog_a,
+                                                     rename_rules.reversed_renames(new_parse.renames),
+                                                     target, Probe(conn_a)),
+                                      new_parse, old_parse, server_version=scratch.version)
+    if verify:
+        checks = [_verify(up, catalog_b, scratch)]
+        if down:
+            checks.append(_verify(migration, catalog_a, scratch))
+        migration.checks = checks
+        migration.verified = True
+    migration.seconds = time.monotonic() - started
+    return migration
+
+
+def _verify(migration: Migration, expected: Catalog, scratch: ScratchServer) -> str:
+    """Raise VerificationFailed, or return what was checked."""
+    name = f"{migration.source.spec} → {migration.result.spec}"
+    with scratch.database() as url:
+        load_schema(url, migration.source.text, migration.source.where, migration.target)
+        with connect_in_schema(url, migration.target, autocommit=True) as conn:
+            run_script(conn, script_body(migration.statements, migration.target))
+            actual = _read(conn)
+            problems = compare(actual, expected)
+            if problems:
+                raise VerificationFailed(
+                    f"verification failed ({name}): after the migration, {len(problems)} "
+                    f"object(s) differ from {migration.result.spec}: " + "; ".join(problems[:8]))
+            again = plan_changes(actual, expected, migration.target, Probe(conn))
+            if again:
+                raise VerificationFailed(
+                    f"verification failed ({name}): a second diff is not empty: "
+                    + "; ".join(s.sql.splitlines()[0] for s in again[:5]))
+    return (f"{name}: applied to {migration.source.spec} in a scratch database, the catalog "
+            f"equals {migration.result.spec}; a second diff is empty")

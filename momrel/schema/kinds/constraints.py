@@ -1,0 +1,49 @@
+"""Primary key, unique, check, foreign key and exclusion constraints.
+
+On a table that already exists, CHECK and FOREIGN KEY are added NOT VALID (a brief lock) and
+validated afterwards outside the main transaction (no lock on writes while rows are checked).
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from momrel.schema.statement import (ACCESS_EXCLUSIVE_LOCK, DATA_DEPENDENT, INDEX_BUILD, POST,
+                                     Hazard, make)
+
+NAMES = {"p": "primary key", "u": "unique", "c": "check", "f": "foreign key", "x": "exclusion"}
+
+
+def _table(obj, ctx):
+    return ctx.ident(obj.schema, obj.table)
+
+
+def create(obj, ctx):
+    table, name = _table(obj, ctx), sql.Identifier(obj.name)
+    definition = obj.definition
+    existing_table = not ctx.table_is_new(obj.schema, obj.table)
+    validate_later = existing_table and obj.type in ("c", "f") and not definition.endswith(" NOT VALID")
+    if validate_later:
+        definition += " NOT VALID"
+    hazards = []
+    if existing_table and obj.type in ("p", "u", "x"):
+        hazards = [Hazard(INDEX_BUILD, f"builds the {NAMES[obj.type]} index, blocking writes"),
+                   Hazard(DATA_DEPENDENT, f"fails if existing rows violate {obj.name}"),
+                   Hazard(ACCESS_EXCLUSIVE_LOCK, f"{obj.table} is locked while the index builds")]
+    statements = [make(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, name, sql.SQL(definition)),
+                       "create", obj.key, hazards, provides=[obj.key])]
+    if validate_later:
+        statements.append(make(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name),
+                               "alter", obj.key,
+                               [Hazard(DATA_DEPENDENT, f"fails if existing rows violate {obj.name}")],
+                               section=POST, requires=[obj.key]))
+    return statements
+
+
+def drop(obj, ctx):
+    return [make(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(_table(obj, ctx), sql.Identifier(obj.name)),
+                 "drop", obj.key, removes=[obj.key])]
+
+
+def alter(old, new, ctx):
+    return None  # a changed constraint is dropped and added again

@@ -1,0 +1,38 @@
+"""Indexes that no constraint owns. On a table that already has rows they are built
+CONCURRENTLY, outside the main transaction; on a table created by the migration, plainly."""
+
+from __future__ import annotations
+
+import re
+
+from psycopg import sql
+
+from momrel.schema.statement import INDEX_BUILD, MAIN, POST, Hazard, make
+
+_INDEX_WORD = re.compile(r"^CREATE (UNIQUE )?INDEX ")
+
+
+def create(obj, ctx):
+    plain = make(sql.SQL(obj.definition), "create", obj.key, provides=[obj.key])
+    if ctx.table_is_new(obj.schema, obj.table) or _view_is_rebuilt(obj, ctx):
+        return [plain]  # nothing to block: the relation is created by this migration
+    plain.hazards = [Hazard(INDEX_BUILD, f"builds {obj.name} while blocking writes to {obj.table}")]
+    concurrent = _INDEX_WORD.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", obj.definition, count=1)
+    return [make(sql.SQL(concurrent), "create", obj.key,
+                 [Hazard(INDEX_BUILD, f"builds {obj.name} without blocking writes; if it fails, "
+                                      "drop the INVALID index it leaves before running again")],
+                 section=POST, provides=[obj.key], fallback=plain)]
+
+
+def _view_is_rebuilt(obj, ctx) -> bool:
+    key = ("view", obj.schema, obj.table)
+    return key in ctx.new.objects and ctx.old.objects.get(key) != ctx.new.objects.get(key)
+
+
+def drop(obj, ctx):
+    return [make(sql.SQL("DROP INDEX {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
+                 section=MAIN, removes=[obj.key])]
+
+
+def alter(old, new, ctx):
+    return None

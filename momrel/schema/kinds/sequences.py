@@ -1,0 +1,67 @@
+"""Sequences. Identity sequences come and go with their column; a serial's sequence is created
+before its table (the default uses it) and attached to its column afterwards (OWNED BY)."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from momrel.schema.statement import BACKWARD_INCOMPATIBLE, DELETES_DATA, Hazard, make
+
+
+def options(obj, old=None, with_type: bool = True) -> sql.Composable:
+    """Sequence options; with `old`, only those that differ."""
+    parts = []
+    if with_type and (old is None or old.data_type != obj.data_type):
+        parts.append(sql.SQL("AS {}").format(sql.SQL(obj.data_type)))
+    for attribute, words in (("increment", "INCREMENT BY"), ("minimum", "MINVALUE"),
+                             ("maximum", "MAXVALUE"), ("start", "START WITH"), ("cache", "CACHE")):
+        if old is None or getattr(old, attribute) != getattr(obj, attribute):
+            parts.append(sql.SQL(f"{words} {{}}").format(sql.Literal(getattr(obj, attribute))))
+    if old is None or old.cycle != obj.cycle:
+        parts.append(sql.SQL("CYCLE" if obj.cycle else "NO CYCLE"))
+    return sql.SQL(" ").join(parts)
+
+
+def owned_by_clause(obj, ctx) -> sql.Composable:
+    if obj.owned_by is None:
+        return sql.SQL("OWNED BY NONE")
+    table, column = obj.owned_by
+    return sql.SQL("OWNED BY {}.{}").format(ctx.ident(obj.schema, table), sql.Identifier(column))
+
+
+def create(obj, ctx):
+    if obj.identity:
+        return []  # created by its column's GENERATED … AS IDENTITY
+    name = ctx.ident(obj.schema, obj.name)
+    statements = [make(sql.SQL("CREATE SEQUENCE {} {}").format(name, options(obj)), "create",
+                       obj.key, provides=[obj.key])]
+    if obj.owned_by:
+        statements.append(_owned_by(obj, ctx))
+    return statements
+
+
+def _owned_by(obj, ctx):
+    requires = [("column", obj.schema, *obj.owned_by)] if obj.owned_by else []
+    return make(sql.SQL("ALTER SEQUENCE {} {}").format(ctx.ident(obj.schema, obj.name),
+                                                      owned_by_clause(obj, ctx)),
+                "alter", obj.key, provides=[obj.key], requires=requires)
+
+
+def drop(obj, ctx):
+    if obj.identity:
+        return []
+    return [make(sql.SQL("DROP SEQUENCE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
+                 [Hazard(DELETES_DATA, f"the current value of {obj.name} is lost"),
+                  Hazard(BACKWARD_INCOMPATIBLE, f"sequence {obj.name} disappears")],
+                 removes=[obj.key])]
+
+
+def alter(old, new, ctx):
+    statements = []
+    changed_options = options(new, old)
+    if changed_options.seq:
+        statements.append(make(sql.SQL("ALTER SEQUENCE {} {}").format(
+            ctx.ident(new.schema, new.name), changed_options), "alter", new.key, provides=[new.key]))
+    if old.owned_by != new.owned_by and not new.identity:
+        statements.append(_owned_by(new, ctx))
+    return statements

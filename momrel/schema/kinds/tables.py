@@ -1,0 +1,163 @@
+"""Tables and their columns. Tables are never recreated; a column only when its generation
+expression changes (PostgreSQL cannot alter one in place before version 17)."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from momrel.schema.kinds import sequences
+from momrel.schema.statement import (ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, DATA_DEPENDENT,
+                                     DELETES_DATA, TABLE_REWRITE, Hazard, make)
+
+IDENTITY_WORDS = {"a": "ALWAYS", "d": "BY DEFAULT"}
+
+
+def _identity_sequence(catalog, column):
+    for obj in catalog.of_kind("sequence").values():
+        if obj.identity and obj.schema == column.schema and obj.owned_by == (column.table, column.name):
+            return obj
+    return None
+
+
+def _owned_sequences(catalog, column) -> set:
+    return {obj.key for obj in catalog.of_kind("sequence").values()
+            if obj.schema == column.schema and obj.owned_by == (column.table, column.name)}
+
+
+def _identity_clause(column, ctx) -> sql.Composable:
+    sequence = _identity_sequence(ctx.new, column)
+    clause = sql.SQL("GENERATED {} AS IDENTITY").format(sql.SQL(IDENTITY_WORDS[column.identity]))
+    if sequence is None:
+        return clause
+    # The sequence's type follows the column's; only the other options are spelled out.
+    option_text = sequences.options(sequence, with_type=False)
+    return sql.SQL("{} (SEQUENCE NAME {} {})").format(
+        clause, ctx.ident(sequence.schema, sequence.name), option_text)
+
+
+def column_definition(column, ctx) -> sql.Composable:
+    parts = [sql.Identifier(column.name), sql.SQL(column.data_type)]
+    if column.collation:
+        parts += [sql.SQL("COLLATE"), sql.Identifier(column.collation)]
+    if column.generated:
+        parts.append(sql.SQL("GENERATED ALWAYS AS ({}) STORED").format(sql.SQL(column.generated)))
+    elif column.default is not None:
+        parts.append(sql.SQL("DEFAULT {}").format(sql.SQL(column.default)))
+    if column.not_null:
+        parts.append(sql.SQL("NOT NULL"))
+    if column.identity:
+        parts.append(_identity_clause(column, ctx))
+    return sql.SQL(" ").join(parts)
+
+
+# ---------------------------------------------------------------- tables
+def create_table(obj, ctx):
+    columns = sorted((c for c in ctx.new.of_kind("column").values()
+                      if c.schema == obj.schema and c.table == obj.name), key=lambda c: c.position)
+    provided = {obj.key} | {c.key for c in columns}
+    for column in columns:
+        provided |= _owned_sequences(ctx.new, column) if column.identity else set()
+    body = sql.SQL(",\n    ").join(column_definition(c, ctx) for c in columns)
+    query = sql.SQL("CREATE TABLE {} (\n    {}\n)").format(ctx.ident(obj.schema, obj.name), body)
+    return [make(query, "create", obj.key, provides=provided)]
+
+
+def drop_table(obj, ctx):
+    removed = {obj.key} | ctx.children(ctx.old, obj.key)
+    return [make(sql.SQL("DROP TABLE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
+                 [Hazard(DELETES_DATA, f"all rows of {obj.name} are deleted"),
+                  Hazard(BACKWARD_INCOMPATIBLE, f"table {obj.name} disappears")],
+                 removes=removed)]
+
+
+def alter_table(old, new, ctx):
+    return []
+
+
+# ---------------------------------------------------------------- columns
+def _table(column, ctx):
+    return ctx.ident(column.schema, column.table)
+
+
+def create_column(column, ctx):
+    hazards = []
+    if column.generated:
+        hazards.append(Hazard(TABLE_REWRITE, "a stored generated column is computed for every row"))
+    elif column.identity:
+        hazards.append(Hazard(TABLE_REWRITE, "an identity column is filled for every row"))
+    elif column.default is not None:
+        if ctx.probe is None or ctx.probe.default_rewrites(column):
+            hazards.append(Hazard(TABLE_REWRITE, f"the default {column.default} is volatile: "
+                                                 "every row is rewritten"))
+    elif column.not_null:
+        hazards.append(Hazard(DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
+    if hazards:
+        hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"{column.table} is locked while it is rewritten"))
+    provided = {column.key} | (_owned_sequences(ctx.new, column) if column.identity else set())
+    query = sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(_table(column, ctx),
+                                                          column_definition(column, ctx))
+    return [make(query, "create", column.key, hazards, provides=provided)]
+
+
+def drop_column(column, ctx):
+    query = sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(_table(column, ctx),
+                                                           sql.Identifier(column.name))
+    hazards = [] if column.generated else [
+        Hazard(DELETES_DATA, f"the values of {column.table}.{column.name} are deleted")]
+    hazards.append(Hazard(BACKWARD_INCOMPATIBLE, f"{column.table}.{column.name} disappears"))
+    return [make(query, "drop", column.key, hazards,
+                 removes={column.key} | _owned_sequences(ctx.old, column))]
+
+
+def _type_change_hazards(old, new, ctx) -> list[Hazard]:
+    hazards = [Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes")]
+    rewrites = ctx.probe.type_change_rewrites(old, new) if ctx.probe else True
+    if rewrites:
+        hazards.append(Hazard(TABLE_REWRITE, f"every row of {new.table} is rewritten "
+                                             f"({old.data_type} → {new.data_type})"))
+    if ctx.probe is None or not ctx.probe.type_change_is_safe(old, new, rewrites):
+        hazards.append(Hazard(DATA_DEPENDENT, f"existing values must convert to {new.data_type}"))
+    return hazards
+
+
+def alter_column(old, new, ctx):
+    if new.generated and old.generated != new.generated:
+        return None  # recreate: a generation expression cannot be changed or added in place
+    table, name = _table(new, ctx), sql.Identifier(new.name)
+    prefix = sql.SQL("ALTER TABLE {} ALTER COLUMN {} ").format(table, name)
+    statements = []
+
+    def alter(body, hazards=(), **keys):
+        keys.setdefault("provides", [new.key])
+        statements.append(make(prefix + body, "alter", new.key, hazards, **keys))
+
+    if old.generated and not new.generated:
+        alter(sql.SQL("DROP EXPRESSION"))
+    default_changes = old.default != new.default
+    if old.default is not None and (default_changes or (new.identity and not old.identity)):
+        alter(sql.SQL("DROP DEFAULT"),
+              [] if new.default is not None or new.identity else
+              [Hazard(BACKWARD_INCOMPATIBLE, "inserts that rely on the default now store NULL")])
+    if (old.data_type, old.collation) != (new.data_type, new.collation):
+        collate = sql.SQL(" COLLATE {}").format(sql.Identifier(new.collation)) if new.collation else sql.SQL("")
+        alter(sql.SQL("TYPE {}{} USING {}::{}").format(sql.SQL(new.data_type), collate, name,
+                                                       sql.SQL(new.data_type)),
+              _type_change_hazards(old, new, ctx), replaces=[new.key], provides=[])
+    if old.identity and not new.identity:
+        alter(sql.SQL("DROP IDENTITY"),
+              [Hazard(BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
+              removes=_owned_sequences(ctx.old, old))
+    if new.not_null and not old.not_null:
+        alter(sql.SQL("SET NOT NULL"),
+              [Hazard(DATA_DEPENDENT, "fails if any row holds NULL"),
+               Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is scanned under an exclusive lock")])
+    if new.identity and not old.identity:
+        alter(sql.SQL("ADD ") + _identity_clause(new, ctx),
+              provides={new.key} | _owned_sequences(ctx.new, new))
+    elif new.identity and old.identity != new.identity:
+        alter(sql.SQL("SET GENERATED {}").format(sql.SQL(IDENTITY_WORDS[new.identity])))
+    if new.default is not None and default_changes:
+        alter(sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)))
+    if old.not_null and not new.not_null:
+        alter(sql.SQL("DROP NOT NULL"))
+    return statements

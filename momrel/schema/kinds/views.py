@@ -1,0 +1,37 @@
+"""Views and materialized views. A view whose columns only grow at the end is replaced in place
+(CREATE OR REPLACE VIEW); any other change drops and recreates it with its dependents."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from momrel.schema.statement import BACKWARD_INCOMPATIBLE, Hazard, make
+
+
+def _body(obj) -> str:
+    return obj.definition.strip().rstrip(";")
+
+
+def create(obj, ctx):
+    word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
+    return [make(sql.SQL("CREATE {} {} AS\n{}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name),
+                                                       sql.SQL(_body(obj))),
+                 "create", obj.key, provides=[obj.key])]
+
+
+def drop(obj, ctx):
+    word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
+    return [make(sql.SQL("DROP {} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name)),
+                 "drop", obj.key, [Hazard(BACKWARD_INCOMPATIBLE, f"{obj.name} disappears")]
+                 if ctx.new.objects.get(obj.key) is None else [],
+                 removes={obj.key} | ctx.children(ctx.old, obj.key))]
+
+
+def alter(old, new, ctx):
+    if old.materialized or new.materialized:
+        return None
+    if new.columns[:len(old.columns)] != old.columns:
+        return None
+    return [make(sql.SQL("CREATE OR REPLACE VIEW {} AS\n{}").format(ctx.ident(new.schema, new.name),
+                                                                    sql.SQL(_body(new))),
+                 "alter", new.key, provides=[new.key])]

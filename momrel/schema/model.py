@@ -1,0 +1,220 @@
+"""The schema model: a catalog read into plain, comparable values.
+
+Every object has a key, a tuple whose first item is its kind. Two models are equal when they
+hold the same keys with equal objects; fields marked ``compare=False`` (column positions) do not
+take part, because PostgreSQL appends added columns and column order is not part of the diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+Key = tuple  # ("table", schema, name), ("column", schema, table, name), ...
+
+KINDS = ("schema", "extension", "enum", "sequence", "function", "table", "column",
+         "constraint", "index", "view", "trigger")
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("schema", self.name)
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    schema: str
+    comment: str | None = field(default=None, compare=False)  # set by the extension itself
+
+    @property
+    def key(self) -> Key:
+        return ("extension", self.name)
+
+
+@dataclass(frozen=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("enum", self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    schema: str
+    name: str
+    data_type: str
+    start: int
+    increment: int
+    minimum: int
+    maximum: int
+    cache: int
+    cycle: bool
+    owned_by: tuple[str, str] | None  # (table, column) in the same schema
+    identity: bool                    # the hidden sequence of an identity column
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("sequence", self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("table", self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Column:
+    schema: str
+    table: str
+    name: str
+    data_type: str            # format_type(): PostgreSQL's own spelling, typmod included
+    not_null: bool
+    default: str | None       # pg_get_expr of the default (None for generated columns)
+    identity: str             # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
+    generated: str | None     # expression of a STORED generated column
+    collation: str | None     # only when it differs from the type's default
+    comment: str | None = None
+    position: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> Key:
+        return ("column", self.schema, self.table, self.name)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    schema: str
+    table: str
+    name: str
+    type: str                 # p primary key, u unique, c check, f foreign key, x exclusion
+    definition: str           # pg_get_constraintdef
+    index_name: str | None    # the index PostgreSQL builds for p/u/x
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("constraint", self.schema, self.table, self.name)
+
+
+@dataclass(frozen=True)
+class Index:
+    schema: str
+    table: str
+    name: str
+    definition: str           # pg_get_indexdef
+    comment: str | None = None
+    # The definition with the index name taken out: equal for an index that was only renamed.
+    shape: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> Key:
+        return ("index", self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class View:
+    schema: str
+    name: str
+    materialized: bool
+    definition: str           # pg_get_viewdef
+    columns: tuple[tuple[str, str], ...]  # (name, type): a type change under a view shows here
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("view", self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Function:
+    schema: str
+    name: str
+    arguments: str            # pg_get_function_identity_arguments: the overload's identity
+    kind: str                 # f function, p procedure
+    result: str | None        # pg_get_function_result: CREATE OR REPLACE cannot change it
+    definition: str           # pg_get_functiondef
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("function", self.schema, self.name, self.arguments)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    schema: str
+    table: str
+    name: str
+    definition: str           # pg_get_triggerdef
+    comment: str | None = None
+    shape: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> Key:
+        return ("trigger", self.schema, self.table, self.name)
+
+
+SchemaObject = (Schema | Extension | Enum | Sequence | Table | Column | Constraint | Index
+                | View | Function | Trigger)
+
+
+@dataclass
+class Catalog:
+    """One database's objects plus what depends on what (from pg_depend)."""
+
+    objects: dict[Key, SchemaObject]
+    depends_on: dict[Key, set[Key]]
+    server_version: str = ""
+
+    def of_kind(self, kind: str) -> dict[Key, SchemaObject]:
+        return {key: obj for key, obj in self.objects.items() if key[0] == kind}
+
+    def dependents(self) -> dict[Key, set[Key]]:
+        """The reverse of depends_on: for each object, the objects that depend on it."""
+        reverse: dict[Key, set[Key]] = {}
+        for key, targets in self.depends_on.items():
+            for target in targets:
+                reverse.setdefault(target, set()).add(key)
+        return reverse
+
+    def parent(self, key: Key) -> Key | None:
+        """The table (or view) an object belongs to, for columns, constraints, indexes, triggers."""
+        obj = self.objects.get(key)
+        if key[0] in ("column", "constraint", "trigger"):
+            return ("table", key[1], key[2])
+        if key[0] == "index" and obj is not None:
+            table_key = ("table", obj.schema, obj.table)
+            return table_key if table_key in self.objects else ("view", obj.schema, obj.table)
+        return None
+
+
+def describe(key: Key) -> str:
+    """A key as people write it: `column dev.files.status`, `function dev.f(integer)`."""
+    kind = key[0]
+    if kind in ("schema", "extension"):
+        return f"{kind} {key[1]}"
+    if kind == "function":
+        return f"function {key[1]}.{key[2]}({key[3]})"
+    return f"{kind} {'.'.join(key[1:])}"
+
+
+def differing_fields(old: SchemaObject, new: SchemaObject) -> list[str]:
+    """Names of the compared fields whose values differ."""
+    return [f.name for f in fields(old) if f.compare and getattr(old, f.name) != getattr(new, f.name)]

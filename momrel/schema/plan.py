@@ -1,0 +1,253 @@
+"""From two catalogs to an ordered list of statements.
+
+compare → statements (one generator per kind) → a statement graph ordered with graphlib:
+- a statement that creates X comes after the statements creating what X depends on in the new
+  catalog; a statement that drops X comes before the statements dropping what X depended on in
+  the old one (pg_depend on each side);
+- an object that must be recreated, or whose dependency is dropped or rebuilt, brings its
+  dependents along (dropped before, created after);
+- a name that is freed is reused only after it is freed;
+- adds come before drops wherever the graph leaves the choice.
+Then sections: PRE (enum values, committed before use), MAIN (one transaction), POST (outside a
+transaction: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT).
+"""
+
+from __future__ import annotations
+
+import graphlib
+import heapq
+from dataclasses import replace
+
+from momrel.errors import MomrelError
+from momrel.schema.kinds import (Context, SchemaRefused, comments, constraints, enums, functions,
+                                 indexes, schemas, sequences, tables, triggers, views)
+from momrel.schema.model import Catalog, Key, describe
+from momrel.schema.statement import MAIN, POST, PRE, SECTIONS, Statement
+
+
+class PlanError(MomrelError):
+    """The statements cannot be ordered (a bug: reported rather than guessed around)."""
+
+    exit_code = 4
+
+
+class _Kind:
+    def __init__(self, create, drop, alter):
+        self.create, self.drop, self.alter = create, drop, alter
+
+
+GENERATORS = {
+    "schema": _Kind(schemas.create_schema, schemas.drop_schema, schemas.alter_schema),
+    "extension": _Kind(schemas.create_extension, schemas.drop_extension, schemas.alter_extension),
+    "enum": _Kind(enums.create, enums.drop, enums.alter),
+    "sequence": _Kind(sequences.create, sequences.drop, sequences.alter),
+    "table": _Kind(tables.create_table, tables.drop_table, tables.alter_table),
+    "column": _Kind(tables.create_column, tables.drop_column, tables.alter_column),
+    "constraint": _Kind(constraints.create, constraints.drop, constraints.alter),
+    "index": _Kind(indexes.create, indexes.drop, indexes.alter),
+    "view": _Kind(views.create, views.drop, views.alter),
+    "function": _Kind(functions.create, functions.drop, functions.alter),
+    "trigger": _Kind(triggers.create, triggers.drop, triggers.alter),
+}
+
+# Tie-breaks when the graph leaves the order open: adds first, in the order one writes a schema;
+# then drops, in the reverse order.
+CREATE_ORDER = ("schema", "extension", "enum", "sequence", "function", "table", "column",
+                "constraint", "index", "view", "trigger")
+ACTION_ORDER = {"rename": 0, "create": 1, "alter": 1, "comment": 2, "drop": 3}
+
+# Dependents that a column type change cannot carry along (PostgreSQL refuses the ALTER).
+REBUILT_WITH_COLUMN_TYPE = ("view", "trigger", "function")
+
+
+def _without_comment(obj):
+    return replace(obj, comment=None) if hasattr(obj, "comment") else obj
+
+
+def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[Statement]:
+    """The ordered statements that turn `old` into `new` (renames already applied to `old`)."""
+    ctx = Context(target, old, new, probe)
+    only_old = old.objects.keys() - new.objects.keys()
+    only_new = new.objects.keys() - old.objects.keys()
+    both = old.objects.keys() & new.objects.keys()
+
+    recreate: set[Key] = set()
+    alters: dict[Key, list[Statement]] = {}
+    for key in sorted(both):
+        if _without_comment(old.objects[key]) == _without_comment(new.objects[key]):
+            continue
+        statements = GENERATORS[key[0]].alter(old.objects[key], new.objects[key], ctx)
+        if statements is None:
+            recreate.add(key)
+        elif statements:
+            alters[key] = statements
+    _bring_dependents(old, both, only_old, recreate, alters)
+
+    groups: list[list[Statement]] = []
+    implicit = _dropped_with_parent(ctx, only_old | recreate)
+    for key in sorted(only_old | recreate):
+        if key not in implicit:
+            groups.append(GENERATORS[key[0]].drop(old.objects[key], ctx))
+    provided_by_table = {k for key in only_new if key[0] == "table"
+                         for k in ctx.children(new, key) if k[0] == "column"}
+    for key in sorted(only_new | recreate):
+        if key in provided_by_table:
+            continue
+        obj = new.objects[key]
+        group = GENERATORS[key[0]].create(obj, ctx)
+        if getattr(obj, "comment", None) is not None and key[0] != "extension":
+            group.append(comments.comment(obj, ctx))
+        groups.append(group)
+    for key in sorted(alters):
+        groups.append(alters[key])
+    for key in sorted(both - recreate):
+        old_comment = getattr(old.objects[key], "comment", None)
+        new_comment = getattr(new.objects[key], "comment", None)
+        if old_comment != new_comment and key[0] != "extension":
+            groups.append([comments.comment(new.objects[key], ctx)])
+    for key in sorted(only_new):  # columns created with their table still carry comments
+        if key in provided_by_table and new.objects[key].comment is not None:
+            groups.append([comments.comment(new.objects[key], ctx)])
+    groups = [g for g in groups if g]
+    return order(groups, old, new, recreate)
+
+
+def _bring_dependents(old: Catalog, both, only_old, recreate, alters) -> None:
+    """Recreate what depends on a dropped or recreated object, or on a column whose type changes."""
+    dependents = old.dependents()
+    rebuilt_in_place = {key for key, statements in alters.items() if any(s.replaces for s in statements)}
+    work = list(only_old | recreate | rebuilt_in_place)
+    while work:
+        key = work.pop()
+        for dependent in dependents.get(key, ()):
+            if dependent not in both or dependent in recreate:
+                continue
+            if key in rebuilt_in_place and key not in recreate and \
+                    dependent[0] not in REBUILT_WITH_COLUMN_TYPE:
+                continue  # indexes and constraints are rebuilt by ALTER COLUMN … TYPE itself
+            if dependent[0] in ("table", "column", "schema", "enum", "sequence", "extension"):
+                if key in only_old:
+                    continue  # no dependency on a dropped object can survive in the new schema
+                raise SchemaRefused(f"{describe(dependent)} depends on {describe(key)}, which must "
+                                    "be recreated; momrel does not recreate it (write this by hand)")
+            recreate.add(dependent)
+            alters.pop(dependent, None)
+            work.append(dependent)
+
+
+def _dropped_with_parent(ctx: Context, dropped: set[Key]) -> set[Key]:
+    """Objects that go away with a dropped table (or a dropped column's owned sequence)."""
+    implicit = set()
+    for key in dropped:
+        if key[0] in ("table", "view"):
+            implicit |= ctx.children(ctx.old, key)
+        if key[0] == "column":
+            column = ctx.old.objects[key]
+            implicit |= {k for k, s in ctx.old.of_kind("sequence").items()
+                         if s.schema == column.schema and s.owned_by == (column.table, column.name)}
+    for key, obj in ctx.old.of_kind("sequence").items():
+        if obj.identity:
+            implicit.add(key)  # goes with its column's DROP IDENTITY / DROP COLUMN
+    return implicit & dropped
+
+
+def _name_claim(key: Key, catalog: Catalog):
+    """The namespace entry an object occupies: relations, indexes and types share one per schema."""
+    obj = catalog.objects.get(key)
+    if key[0] in ("table", "view", "sequence", "index", "enum"):
+        return ("relation", key[1], key[2])
+    if key[0] == "constraint" and obj is not None and obj.index_name:
+        return ("relation", key[1], obj.index_name)
+    return None
+
+
+def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=frozenset()) -> list[Statement]:
+    statements = [s for group in groups for s in group]
+    index_of = {id(s): i for i, s in enumerate(statements)}
+    graph: dict[int, set[int]] = {i: set() for i in range(len(statements))}  # node -> predecessors
+
+    providers: dict[Key, list[int]] = {}
+    removers: dict[Key, list[int]] = {}
+    claims_freed: dict[tuple, list[int]] = {}
+    for i, s in enumerate(statements):
+        for key in s.provides | s.replaces:
+            providers.setdefault(key, []).append(i)
+        for key in s.removes | s.replaces:
+            removers.setdefault(key, []).append(i)
+        for key in s.removes:
+            claim = _name_claim(key, old)
+            if claim:
+                claims_freed.setdefault(claim, []).append(i)
+
+    for group in groups:  # a generator's statements run in the order it gave them
+        for before, after in zip(group, group[1:]):
+            graph[index_of[id(after)]].add(index_of[id(before)])
+    for i, s in enumerate(statements):
+        needed = set(s.requires)
+        for key in s.provides | s.replaces:
+            needed |= new.depends_on.get(key, set())
+        for key in needed:
+            graph[i].update(p for p in providers.get(key, ()) if p != i)
+        for key in s.removes | s.replaces:
+            for dependency in old.depends_on.get(key, ()):
+                for r in removers.get(dependency, ()):
+                    if r != i:
+                        graph[r].add(i)
+        for key in s.provides:
+            claim = _name_claim(key, new)
+            if claim:
+                graph[i].update(r for r in claims_freed.get(claim, ()) if r != i)
+            if key in recreate:
+                graph[i].update(r for r in removers.get(key, ()) if r != i)
+
+    _settle_sections(statements, graph)
+    for statement in statements:
+        statement.parent = new.parent(statement.key) or old.parent(statement.key)
+    return _sorted(statements, graph)
+
+
+def _settle_sections(statements: list[Statement], graph) -> None:
+    """A POST statement something in MAIN needs falls back to its MAIN form (e.g. a unique index
+    a new foreign key uses); a comment follows its object into POST."""
+    rank = {section: n for n, section in enumerate(SECTIONS)}
+    changed = True
+    while changed:
+        changed = False
+        for i, predecessors in graph.items():
+            for p in predecessors:
+                if rank[statements[p].section] <= rank[statements[i].section]:
+                    continue
+                if statements[i].action == "comment":
+                    statements[i].section = statements[p].section
+                elif statements[p].fallback is not None:
+                    statements[p] = statements[p].fallback
+                else:
+                    raise PlanError(f"cannot order `{statements[i].sql}` after `{statements[p].sql}` "
+                                    "(a later section)")
+                changed = True
+
+
+def _sorted(statements: list[Statement], graph) -> list[Statement]:
+    sorter = graphlib.TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " → ".join(statements[i].sql.splitlines()[0] for i in exc.args[1])
+        raise PlanError(f"the migration statements depend on each other in a cycle: {cycle}") from None
+
+    def priority(i: int):
+        s = statements[i]
+        kind_rank = CREATE_ORDER.index(s.key[0])
+        if s.action == "drop":
+            kind_rank = -kind_rank
+        return (SECTIONS.index(s.section), ACTION_ORDER[s.action], kind_rank, describe(s.key), i)
+
+    ready: list = []
+    result = []
+    while sorter.is_active():
+        for i in sorter.get_ready():
+            heapq.heappush(ready, (priority(i), i))
+        _, i = heapq.heappop(ready)
+        result.append(statements[i])
+        sorter.done(i)
+    return result

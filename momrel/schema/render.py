@@ -1,0 +1,161 @@
+"""Render a migration: SQL (to run), Markdown (to review in a pull request), JSON (for scripts).
+
+SQL layout: a header naming both sources, then `SET search_path` (schema files are
+schema-neutral), then up to three sections: enum values in their own transaction (a new value
+cannot be used in the transaction that adds it), the main transaction, and statements that
+PostgreSQL runs only outside a transaction. Each statement is preceded by its hazards.
+"""
+
+from __future__ import annotations
+
+import json
+
+from psycopg import sql
+
+from momrel.schema.model import describe
+from momrel.schema.statement import MAIN, POST, PRE, Statement
+
+SECTION_TITLES = {
+    PRE: "enum values: their own transaction, committed before anything uses them",
+    MAIN: "main transaction",
+    POST: "outside a transaction, one statement at a time (PostgreSQL requires it); "
+          "re-running the script after a failure here is safe only from this point",
+}
+
+
+def _hazard_comment(statement: Statement) -> str:
+    if not statement.hazards:
+        return "-- hazards: none"
+    return "\n".join(f"-- hazard {h.kind}: {h.message}" for h in statement.hazards)
+
+
+def script_body(statements: list[Statement], target: str) -> str:
+    """The executable part of the migration (what verification runs)."""
+    lines = [sql.SQL("SET search_path TO {};").format(sql.Identifier(target)).as_string(None)]
+    for section in (PRE, MAIN, POST):
+        chosen = [s for s in statements if s.section == section]
+        if not chosen:
+            continue
+        lines += ["", f"-- ===== {SECTION_TITLES[section]}"]
+        if section != POST:
+            lines.append("BEGIN;")
+        for statement in chosen:
+            lines += ["", _hazard_comment(statement), statement.sql.rstrip().rstrip(";") + ";"]
+        if section != POST:
+            lines += ["", "COMMIT;"]
+    return "\n".join(lines) + "\n"
+
+
+def _verification_line(migration) -> str:
+    if not migration.verified:
+        return "UNVERIFIED: verification was turned off (--no-verify); nothing checks this migration"
+    return (f"verified in a scratch database (PostgreSQL {migration.server_version}): applied to the "
+            f"old schema it gives the new one exactly; a second diff is empty")
+
+
+def render_sql(migration) -> str:
+    header = [
+        f"-- momrel schema migration ({migration.direction}) for schema {migration.target}",
+        f"-- from: {migration.source.describe()}",
+        f"-- to:   {migration.result.describe()}",
+        f"-- {_verification_line(migration)}",
+    ]
+    if not migration.statements:
+        return "\n".join(header + ["-- no changes"]) + "\n"
+    header.append(f"-- {len(migration.statements)} statements, "
+                  f"{len(migration.hazardous)} with hazards")
+    return "\n".join(header) + "\n\n" + script_body(migration.statements, migration.target)
+
+
+def _group_key(statement: Statement):
+    """Review by object: a table's columns, constraints, indexes and triggers go under it."""
+    return statement.parent or statement.key
+
+
+def _where(parsed, key) -> str:
+    line = parsed.line_of(key)
+    return f"{parsed.where}:{line}" if line else parsed.where
+
+
+def _object_label(key) -> str:
+    text = describe(key)
+    kind, _, name = text.partition(" ")
+    return f"{kind} `{name}`"
+
+
+def render_markdown(migration) -> str:
+    lines = [f"## Schema migration: `{migration.source.spec}` → `{migration.result.spec}` "
+             f"(schema `{migration.target}`)", "",
+             f"- from: {migration.source.describe()}",
+             f"- to: {migration.result.describe()}",
+             f"- {'✅ ' if migration.verified else '⚠️ '}{_verification_line(migration)}", ""]
+    if not migration.statements:
+        return "\n".join(lines + ["No schema changes."]) + "\n"
+    lines.append(f"**{len(migration.statements)} statements, {len(migration.hazardous)} with hazards.**")
+    groups: dict = {}
+    for statement in migration.statements:
+        groups.setdefault(_group_key(statement), []).append(statement)
+    sections = {"Added": [], "Changed": [], "Dropped": []}
+    for key, statements in groups.items():
+        if all(s.action == "drop" for s in statements) and statements[0].key == key:
+            title = "Dropped"
+        elif all(s.action in ("create", "comment") for s in statements) and \
+                any(s.key == key and s.action == "create" for s in statements):
+            title = "Added"
+        else:
+            title = "Changed"
+        where = _where(migration.result_parse, key) if title != "Dropped" else \
+            f"was {_where(migration.source_parse, key)}"
+        entry = [f"- {_object_label(key)} — {where}"]
+        for statement in statements:
+            detail = statement.sql.strip().splitlines()[0]
+            if len(detail) > 110:
+                detail = detail[:107] + "…"
+            line = migration.result_parse.line_of(statement.key)
+            at = f" (line {line})" if line and statement.action != "drop" and statement.key != key else ""
+            entry.append(f"  - {statement.action} {_object_label(statement.key)}{at}: `{detail}`")
+            for hazard in statement.hazards:
+                entry.append(f"    - ⚠️ **{hazard.kind}**: {hazard.message}")
+        sections[title].append("\n".join(entry))
+    for title, entries in sections.items():
+        if entries:
+            lines += ["", f"### {title}", ""] + entries
+    if migration.hazardous:
+        lines += ["", "### Hazards", "", "| hazard | statement | why |", "|---|---|---|"]
+        for statement in migration.hazardous:
+            first = statement.sql.strip().splitlines()[0].replace("|", "\\|")
+            for hazard in statement.hazards:
+                lines.append(f"| {hazard.kind} | `{first[:80]}` | {hazard.message.replace('|', '/')} |")
+    lines += ["", "<details><summary>Migration SQL</summary>", "", "```sql",
+              render_sql(migration).rstrip(), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def as_data(migration) -> dict:
+    def source(s):
+        return {"spec": s.spec, "path": s.path, "commit": s.commit, "sha256": s.sha256}
+
+    return {
+        "direction": migration.direction,
+        "schema": migration.target,
+        "from": source(migration.source),
+        "to": source(migration.result),
+        "verified": migration.verified,
+        "checks": migration.checks,
+        "scratch_server_version": migration.server_version,
+        "seconds": round(migration.seconds, 3),
+        "statements": [{
+            "sql": s.sql,
+            "action": s.action,
+            "object": describe(s.key),
+            "section": s.section,
+            "line": migration.result_parse.line_of(s.key) if s.action != "drop" else None,
+            "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
+        } for s in migration.statements],
+        "hazardous": len(migration.hazardous),
+        "script": render_sql(migration),
+    }
+
+
+def render_json(migration) -> str:
+    return json.dumps(as_data(migration), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,108 @@
+"""Scratch databases: where each side of a diff is built so PostgreSQL can normalize it.
+
+The server is, in order: an explicit URL (`--scratch-url` / MOMREL_SCRATCH_URL; point it at a
+server of production's major version, since pg_get_*def output can differ between versions),
+the repository's embedded server when it is running, or a throwaway cluster started for this
+run and deleted afterwards. Only databases named momrel_scratch_* are created and dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import pglast
+import psycopg
+from psycopg import sql
+
+from momrel import pg
+from momrel.errors import MomrelError
+from momrel.schema.parse import SchemaParseError, SourceText
+
+SCRATCH_URL_ENV = "MOMREL_SCRATCH_URL"
+
+
+class ScratchServer:
+    def __init__(self, url: str | None = None, root: Path | None = None):
+        self.url = url or os.environ.get(SCRATCH_URL_ENV) or None
+        self.root = root
+        self._throwaway: pg.EmbeddedPostgres | None = None
+        self._throwaway_dir: str | None = None
+        self._numbers = itertools.count()
+        self.version = ""
+
+    def __enter__(self) -> "ScratchServer":
+        if not self.url and self.root is not None:
+            embedded = pg.EmbeddedPostgres(self.root / ".momrel" / "pg")
+            if embedded.is_running():
+                self.url = embedded.url("postgres")
+        if not self.url:
+            self._throwaway_dir = tempfile.mkdtemp(prefix="momrel-scratch-")
+            self._throwaway = pg.EmbeddedPostgres(Path(self._throwaway_dir) / "pg")
+            self._throwaway.start()
+            self.url = self._throwaway.url("postgres")
+        with pg.connect(self.url, autocommit=True) as conn:
+            self.version = conn.execute("SHOW server_version").fetchone()[0]
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._throwaway is not None:
+            self._throwaway.destroy()
+            shutil.rmtree(self._throwaway_dir, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def database(self):
+        """A new empty database; yields its URL and drops it afterwards."""
+        name = f"momrel_scratch_{os.getpid()}_{next(self._numbers)}_{secrets.token_hex(3)}"
+        with pg.connect(self.url, autocommit=True) as conn:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+            except psycopg.Error as exc:
+                raise MomrelError(f"cannot create a scratch database on {pg.redact(self.url)}: "
+                                  f"{_first_line(exc)}") from None
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        info["dbname"] = name
+        try:
+            yield psycopg.conninfo.make_conninfo(**info)
+        finally:
+            with pg.connect(self.url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect_in_schema(url: str, schema: str, autocommit: bool = False) -> psycopg.Connection:
+    """A connection whose search_path is `schema` alone (pg_catalog is always implied)."""
+    conn = pg.connect(url, autocommit=autocommit)
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+def load_schema(url: str, text: str, where: str, schema: str) -> None:
+    """Run a schema-neutral file inside `schema`, in one transaction; errors name file:line."""
+    source = SourceText(text)
+    with connect_in_schema(url, schema) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        for raw in pglast.parse_sql(text):
+            statement = source.statement(raw)
+            begin = source.start_of_statement(raw.stmt_location)
+            try:
+                conn.execute(statement)
+            except psycopg.Error as exc:
+                offset = begin
+                position = exc.diag.statement_position
+                if position:
+                    offset = raw.stmt_location + int(position) - 1
+                raise SchemaParseError(f"{where}:{source.line(offset)}: PostgreSQL refused it: "
+                                       f"{_first_line(exc)}") from None
+        conn.commit()
