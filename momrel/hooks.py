@@ -9,10 +9,14 @@ import git
 from momrel.errors import MomrelError
 
 HOOKS_DIR = "hooks"
+# Repository-local git settings (the schema diff driver), included from .git/config. The path
+# is relative to .git/config, where the include directive lives.
+GITCONFIG_INCLUDE = "../hooks/gitconfig"
 
 
 def install(root: Path) -> list[str]:
-    """Point git at hooks/ (core.hooksPath, repository-local); return the hooks enabled."""
+    """Point git at hooks/ (core.hooksPath) and include hooks/gitconfig (the schema textconv
+    driver), both repository-local; return what was enabled."""
     try:
         repo = git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -24,4 +28,7 @@ def install(root: Path) -> list[str]:
         raise MomrelError(f"no executable hooks in {folder}")
     with repo.config_writer() as config:
         config.set_value("core", "hooksPath", HOOKS_DIR)
+        if (folder / "gitconfig").is_file():
+            config.set_value("include", "path", GITCONFIG_INCLUDE)
+            hooks.append("schema diff driver (hooks/gitconfig)")
     return hooks
