@@ -21,6 +21,7 @@ COMMENT ON COLUMN files.status IS 'registered_processed = "registered & processe
 CREATE TABLE identities (
     id             bigserial PRIMARY KEY,
     identity_uuid  uuid NOT NULL UNIQUE,
+    -- @renamed from=name
     display_name   text,
     created_at     timestamptz NOT NULL DEFAULT now()
 );

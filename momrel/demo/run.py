@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from momrel import pg, vectors
 from momrel.config import Config
 from momrel.demo import seed as seeding
-from momrel.demo import target_host
+from momrel.demo import schema_history, target_host
 from momrel.dvcrepo import run_dvc
 from momrel.errors import MomrelError
 from momrel.filepkg import manifest, pipeline
@@ -40,6 +40,7 @@ class DemoResult:
     packages: list[DemoPackage] = field(default_factory=list)
     pushed: str = ""
     imported: dict = field(default_factory=dict)
+    schema_migration: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -103,6 +104,18 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         host, imported = target_host.pull_and_import(config, first.uuid, first.version, url)
         result.imported = imported.as_json()
         result.imported["clone"] = str(host.relative_to(config.root))
+    echo("schema: momrel schema diff v1 v2 in the demo schema repository")
+    schema_demo = schema_history.run_schema_demo(config)
+    migration = schema_demo.migration
+    result.schema_migration = {
+        "repository": str(schema_demo.repo.relative_to(config.root)),
+        "statements": len(migration.statements),
+        "hazardous": len(migration.hazardous),
+        "verified": migration.verified,
+        "seconds": round(migration.seconds, 2),
+        "sql": str(schema_demo.sql_path.relative_to(config.root)),
+        "markdown": str(schema_demo.markdown_path.relative_to(config.root)),
+    }
     result.seconds = time.monotonic() - started
     return result
 
