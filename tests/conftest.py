@@ -89,6 +89,9 @@ class ContentRepo:
         env = dict(os.environ)
         env.pop("MOMREL_REPO", None)
         env["MOMREL_DATABASE_URL"] = self.database_url
+        # Scratch databases for `momrel schema diff` on the same test server.
+        admin = psycopg.conninfo.conninfo_to_dict(self.database_url) | {"dbname": "postgres"}
+        env["MOMREL_SCRATCH_URL"] = psycopg.conninfo.make_conninfo(**admin)
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
         env.update(extra)
         return env
@@ -137,7 +140,7 @@ def make_content_repo(folder: Path, database_url: str) -> ContentRepo:
     remote = folder / "dvc-remote"
     root.mkdir(parents=True)
     remote.mkdir()
-    for name in ("sql", "hooks", "dvc.yaml", ".gitignore", ".dvcignore"):
+    for name in ("sql", "hooks", "dvc.yaml", ".gitignore", ".dvcignore", ".gitattributes"):
         source = PROJECT / name
         if source.is_dir():
             shutil.copytree(source, root / name)

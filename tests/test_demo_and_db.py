@@ -53,6 +53,13 @@ def test_demo_runs_end_to_end_and_twice(content_repo):
     assert content_repo.git("rev-parse", "HEAD") == head
     assert content_repo.git("diff", "--cached", "--name-only") == ""
     assert content_repo.git("rev-parse", "refs/momrel/demo^") == head
+    # The schema history: `momrel schema diff v1 v2` in the demo schema repository, verified.
+    schema = first["schema_migration"]
+    assert schema["verified"] and schema["statements"] >= 5 and schema["hazardous"] >= 1
+    migration_sql = (content_repo.root / schema["sql"]).read_text()
+    assert 'RENAME COLUMN "name" TO "display_name"' in migration_sql
+    assert "CREATE INDEX CONCURRENTLY" in migration_sql
+    assert "### Changed" in (content_repo.root / schema["markdown"]).read_text()
 
     second = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
     assert second["seeded"] == []
