@@ -38,6 +38,7 @@ class Migration:
     server_version: str = ""
     seconds: float = 0.0
     checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def hazardous(self) -> list[Statement]:
@@ -48,10 +49,30 @@ def _read(conn) -> Catalog:
     return read_catalog(conn)
 
 
-def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe) -> list[Statement]:
+def unmatched_renames(renames, old: Catalog, new: Catalog, applied: list[Statement], where: str,
+                      old_spec: str) -> list[str]:
+    """Annotations for objects that the migration creates instead of renaming: probably a typo,
+    or an old name from another release than FROM. Reported, never guessed around."""
+    renamed = {s.key for s in applied}
+    notes = []
+    for r in renames:
+        if r.kind == "table":
+            key, exists = ("table", r.schema, r.new), ("table", r.schema, r.new) in old.objects
+        else:
+            key = ("column", r.schema, r.table, r.new)
+            exists = key in old.objects or ("table", r.schema, r.table) not in old.objects
+        if not exists and key not in renamed and key in new.objects:
+            notes.append(f"{where}:{r.line}: `@renamed from={r.old}` matched nothing in {old_spec}: "
+                         f"{r.kind} {r.new} is created, not renamed")
+    return notes
+
+
+def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe,
+                   notes: list[str] | None = None, where: str = "", old_spec: str = "") -> list[Statement]:
     """Renames run on `conn` (the old side, changed in place), then the rest of the plan."""
     ident = Context(target, old, new).ident
     done: list[Statement] = []
+    original = old
     for rule in (lambda c: rename_rules.declared_table_renames(renames, c, new, ident),
                  lambda c: rename_rules.declared_column_renames(renames, c, new, ident),
                  lambda c: rename_rules.derived_renames(c, new, ident)):
@@ -64,6 +85,8 @@ def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe
                 statement.parent = new.parent(statement.key)
             old = _read(conn)
             done += statements
+    if notes is not None:
+        notes += unmatched_renames(renames, original, new, done, where, old_spec)
     return done + plan_changes(old, new, target, probe)
 
 
@@ -78,17 +101,19 @@ def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratc
         with connect_in_schema(url_a, target, autocommit=True) as conn_a, \
                 connect_in_schema(url_b, target, autocommit=True) as conn_b:
             catalog_a, catalog_b = _read(conn_a), _read(conn_b)
+            up_notes: list[str] = []
             up = Migration(old_source, new_source, target, "up",
                            plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
-                                          Probe(conn_b)),
-                           old_parse, new_parse, server_version=scratch.version)
+                                          Probe(conn_b), up_notes, new_source.where, old_source.spec),
+                           old_parse, new_parse, server_version=scratch.version, notes=up_notes)
             migration = up
             if down:
                 migration = Migration(new_source, old_source, target, "down",
                                       plan_direction(conn_b, catalog_b, catalog_a,
                                                      rename_rules.reversed_renames(new_parse.renames),
                                                      target, Probe(conn_a)),
-                                      new_parse, old_parse, server_version=scratch.version)
+                                      new_parse, old_parse, server_version=scratch.version,
+                                      notes=up_notes)
     if verify:
         checks = [_verify(up, catalog_b, scratch)]
         if down:

@@ -195,8 +195,11 @@ class Catalog:
         return reverse
 
     def parent(self, key: Key) -> Key | None:
-        """The table (or view) an object belongs to, for columns, constraints, indexes, triggers."""
+        """The table (or view) an object belongs to: columns, constraints, indexes, triggers,
+        and sequences owned by a column (serial, identity)."""
         obj = self.objects.get(key)
+        if key[0] == "sequence" and obj is not None and obj.owned_by:
+            return ("table", obj.schema, obj.owned_by[0])
         if key[0] in ("column", "constraint", "trigger"):
             return ("table", key[1], key[2])
         if key[0] == "index" and obj is not None:

@@ -22,7 +22,7 @@ from momrel.errors import MomrelError
 from momrel.schema.kinds import (Context, SchemaRefused, comments, constraints, enums, functions,
                                  indexes, schemas, sequences, tables, triggers, views)
 from momrel.schema.model import Catalog, Key, describe
-from momrel.schema.statement import MAIN, POST, PRE, SECTIONS, Statement
+from momrel.schema.statement import DELETES_DATA, SECTIONS, Hazard, Statement
 
 
 class PlanError(MomrelError):
@@ -109,19 +109,57 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
         if key in provided_by_table and new.objects[key].comment is not None:
             groups.append([comments.comment(new.objects[key], ctx)])
     groups = [g for g in groups if g]
+    _flag_lookalike_renames(groups, old, new, only_old, only_new)
     return order(groups, old, new, recreate)
+
+
+def _flag_lookalike_renames(groups, old: Catalog, new: Catalog, only_old, only_new) -> None:
+    """A drop that looks like half of an undeclared rename says so (it stays drop + add)."""
+    def columns(catalog, schema, table):
+        return {(c.name, c.data_type) for c in catalog.of_kind("column").values()
+                if c.schema == schema and c.table == table}
+
+    hints: dict[Key, str] = {}
+    for key in only_old:
+        if key[0] == "column" and ("table", key[1], key[2]) in new.objects:
+            dropped = old.objects[key]
+            twins = sorted(k[3] for k in only_new if k[0] == "column" and k[1:3] == key[1:3]
+                           and new.objects[k].data_type == dropped.data_type)
+            if twins:
+                hints[key] = (f"{key[2]}.{key[3]} looks renamed to {' or '.join(twins)}; if it is, "
+                              f"declare `-- @renamed from={key[3]}` above the new column")
+        elif key[0] == "table":
+            shape = columns(old, key[1], key[2])
+            twins = sorted(k[2] for k in only_new if k[0] == "table" and k[1] == key[1]
+                           and columns(new, k[1], k[2]) == shape)
+            if twins:
+                hints[key] = (f"table {key[2]} looks renamed to {' or '.join(twins)}; if it is, "
+                              f"declare `-- @renamed from={key[2]}` above its CREATE TABLE")
+    for group in groups:
+        for statement in group:
+            if statement.action == "drop" and statement.key in hints:
+                statement.hazards.append(Hazard(DELETES_DATA, hints[statement.key]))
 
 
 def _bring_dependents(old: Catalog, both, only_old, recreate, alters) -> None:
     """Recreate what depends on a dropped or recreated object, or on a column whose type changes."""
     dependents = old.dependents()
     rebuilt_in_place = {key for key, statements in alters.items() if any(s.replaces for s in statements)}
+    # An index or constraint computed with a function whose body changes holds stale results:
+    # PostgreSQL does not recompute it, so it is recreated.
+    for key in [k for k in alters if k[0] == "function"]:
+        for dependent in dependents.get(key, ()):
+            if dependent[0] in ("index", "constraint") and dependent in both:
+                recreate.add(dependent)
+                alters.pop(dependent, None)
     work = list(only_old | recreate | rebuilt_in_place)
     while work:
         key = work.pop()
         for dependent in dependents.get(key, ()):
             if dependent not in both or dependent in recreate:
                 continue
+            if key[0] == "sequence" and dependent[0] == "column":
+                continue  # the column's own alter moves its default off the sequence
             if key in rebuilt_in_place and key not in recreate and \
                     dependent[0] not in REBUILT_WITH_COLUMN_TYPE:
                 continue  # indexes and constraints are rebuilt by ALTER COLUMN … TYPE itself
@@ -193,12 +231,20 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
                 for r in removers.get(dependency, ()):
                     if r != i:
                         graph[r].add(i)
+        for key in s.releases:  # e.g. DROP DEFAULT before the sequence or function it used goes
+            for r in removers.get(key, ()):
+                if r != i:
+                    graph[r].add(i)
         for key in s.provides:
             claim = _name_claim(key, new)
             if claim:
                 graph[i].update(r for r in claims_freed.get(claim, ()) if r != i)
             if key in recreate:
                 graph[i].update(r for r in removers.get(key, ()) if r != i)
+                # A recreated object comes back only once what it used to depend on is gone:
+                # a foreign key re-added before the old primary key is dropped would attach to it.
+                for dependency in old.depends_on.get(key, ()):
+                    graph[i].update(r for r in removers.get(dependency, ()) if r != i)
 
     _settle_sections(statements, graph)
     for statement in statements:

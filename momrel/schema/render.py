@@ -59,7 +59,7 @@ def render_sql(migration) -> str:
         f"-- from: {migration.source.describe()}",
         f"-- to:   {migration.result.describe()}",
         f"-- {_verification_line(migration)}",
-    ]
+    ] + [f"-- note: {note}" for note in migration.notes]
     if not migration.statements:
         return "\n".join(header + ["-- no changes"]) + "\n"
     header.append(f"-- {len(migration.statements)} statements, "
@@ -88,7 +88,8 @@ def render_markdown(migration) -> str:
              f"(schema `{migration.target}`)", "",
              f"- from: {migration.source.describe()}",
              f"- to: {migration.result.describe()}",
-             f"- {'✅ ' if migration.verified else '⚠️ '}{_verification_line(migration)}", ""]
+             f"- {'✅ ' if migration.verified else '⚠️ '}{_verification_line(migration)}"]
+    lines += [f"- ⚠️ note: {note}" for note in migration.notes] + [""]
     if not migration.statements:
         return "\n".join(lines + ["No schema changes."]) + "\n"
     lines.append(f"**{len(migration.statements)} statements, {len(migration.hazardous)} with hazards.**")
@@ -142,6 +143,7 @@ def as_data(migration) -> dict:
         "to": source(migration.result),
         "verified": migration.verified,
         "checks": migration.checks,
+        "notes": migration.notes,
         "scratch_server_version": migration.server_version,
         "seconds": round(migration.seconds, 3),
         "statements": [{

@@ -41,12 +41,13 @@ class Statement:
     removes: frozenset = frozenset()    # keys that are gone after it
     replaces: frozenset = frozenset()   # keys rebuilt in place: dependents must be out of the way
     requires: frozenset = frozenset()   # extra keys that must exist before it
+    releases: frozenset = frozenset()   # keys it stops depending on (their drops come after it)
     fallback: "Statement | None" = None  # a MAIN-section form, if POST turns out impossible
     parent: Key | None = None           # the table an index, column, constraint belongs to
 
 
 def make(query: sql.Composable, action: str, key: Key, hazards=(), section: str = MAIN,
-         provides=(), removes=(), replaces=(), requires=(), fallback=None) -> Statement:
+         provides=(), removes=(), replaces=(), requires=(), fallback=None, releases=()) -> Statement:
     return Statement(query.as_string(None), action, key, list(hazards), section,
                      frozenset(provides), frozenset(removes), frozenset(replaces),
-                     frozenset(requires), fallback)
+                     frozenset(requires), frozenset(releases), fallback)

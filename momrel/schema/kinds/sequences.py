@@ -8,8 +8,8 @@ from psycopg import sql
 from momrel.schema.statement import BACKWARD_INCOMPATIBLE, DELETES_DATA, Hazard, make
 
 
-def options(obj, old=None, with_type: bool = True) -> sql.Composable:
-    """Sequence options; with `old`, only those that differ."""
+def options(obj, old=None, with_type: bool = True) -> sql.Composable | None:
+    """Sequence options; with `old`, only those that differ (None when none does)."""
     parts = []
     if with_type and (old is None or old.data_type != obj.data_type):
         parts.append(sql.SQL("AS {}").format(sql.SQL(obj.data_type)))
@@ -19,7 +19,7 @@ def options(obj, old=None, with_type: bool = True) -> sql.Composable:
             parts.append(sql.SQL(f"{words} {{}}").format(sql.Literal(getattr(obj, attribute))))
     if old is None or old.cycle != obj.cycle:
         parts.append(sql.SQL("CYCLE" if obj.cycle else "NO CYCLE"))
-    return sql.SQL(" ").join(parts)
+    return sql.SQL(" ").join(parts) if parts else None
 
 
 def owned_by_clause(obj, ctx) -> sql.Composable:
@@ -41,10 +41,12 @@ def create(obj, ctx):
 
 
 def _owned_by(obj, ctx):
+    # Runs after the owning column exists; it provides nothing, since that column's default
+    # (nextval) needs the sequence before the column can be added.
     requires = [("column", obj.schema, *obj.owned_by)] if obj.owned_by else []
     return make(sql.SQL("ALTER SEQUENCE {} {}").format(ctx.ident(obj.schema, obj.name),
                                                       owned_by_clause(obj, ctx)),
-                "alter", obj.key, provides=[obj.key], requires=requires)
+                "alter", obj.key, requires=requires)
 
 
 def drop(obj, ctx):
@@ -57,9 +59,11 @@ def drop(obj, ctx):
 
 
 def alter(old, new, ctx):
+    if old.identity != new.identity:
+        return None  # serial ↔ identity under one name: the old sequence goes first
     statements = []
     changed_options = options(new, old)
-    if changed_options.seq:
+    if changed_options is not None:
         statements.append(make(sql.SQL("ALTER SEQUENCE {} {}").format(
             ctx.ident(new.schema, new.name), changed_options), "alter", new.key, provides=[new.key]))
     if old.owned_by != new.owned_by and not new.identity:

@@ -89,10 +89,10 @@ def create_column(column, ctx):
         if ctx.probe is None or ctx.probe.default_rewrites(column):
             hazards.append(Hazard(TABLE_REWRITE, f"the default {column.default} is volatile: "
                                                  "every row is rewritten"))
-    elif column.not_null:
-        hazards.append(Hazard(DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
-    if hazards:
+    if any(h.kind == TABLE_REWRITE for h in hazards):
         hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"{column.table} is locked while it is rewritten"))
+    if column.not_null and column.default is None and not column.identity and not column.generated:
+        hazards.append(Hazard(DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
     provided = {column.key} | (_owned_sequences(ctx.new, column) if column.identity else set())
     query = sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(_table(column, ctx),
                                                           column_definition(column, ctx))
@@ -120,6 +120,21 @@ def _type_change_hazards(old, new, ctx) -> list[Hazard]:
     return hazards
 
 
+def _default_dependencies(column, ctx) -> set:
+    """What the old default used (sequences, functions): dropped only after it is replaced."""
+    return {k for k in ctx.old.depends_on.get(column.key, ()) if k[0] in ("sequence", "function")}
+
+
+def _is_enum(data_type: str, catalog, ctx) -> bool:
+    """Whether format_type's spelling names an enum of `catalog` (or an array of one)."""
+    base = data_type.removesuffix("[]")
+    for enum in catalog.of_kind("enum").values():
+        spelled = ctx.ident(enum.schema, enum.name).as_string(None)
+        if base in (spelled, spelled.replace('"', ""), enum.name):
+            return True
+    return False
+
+
 def alter_column(old, new, ctx):
     if new.generated and old.generated != new.generated:
         return None  # recreate: a generation expression cannot be changed or added in place
@@ -131,22 +146,32 @@ def alter_column(old, new, ctx):
         keys.setdefault("provides", [new.key])
         statements.append(make(prefix + body, "alter", new.key, hazards, **keys))
 
+    # Statements that only take something away provide nothing: what the column depends on in
+    # the new schema (a sequence, a function) is needed only by those that set it.
     if old.generated and not new.generated:
-        alter(sql.SQL("DROP EXPRESSION"))
+        alter(sql.SQL("DROP EXPRESSION"), provides=[])
     default_changes = old.default != new.default
-    if old.default is not None and (default_changes or (new.identity and not old.identity)):
+    type_changes = (old.data_type, old.collation) != (new.data_type, new.collation)
+    # The old default goes first when it could not survive what follows: no new default, an
+    # identity taking over, or a type change it may not cast to. Otherwise SET DEFAULT replaces it.
+    if old.default is not None and (new.default is None or (new.identity and not old.identity)
+                                    or (default_changes and type_changes)):
         alter(sql.SQL("DROP DEFAULT"),
               [] if new.default is not None or new.identity else
-              [Hazard(BACKWARD_INCOMPATIBLE, "inserts that rely on the default now store NULL")])
-    if (old.data_type, old.collation) != (new.data_type, new.collation):
+              [Hazard(BACKWARD_INCOMPATIBLE, "inserts that rely on the default now store NULL")],
+              releases=_default_dependencies(old, ctx), provides=[])
+    if type_changes:
         collate = sql.SQL(" COLLATE {}").format(sql.Identifier(new.collation)) if new.collation else sql.SQL("")
-        alter(sql.SQL("TYPE {}{} USING {}::{}").format(sql.SQL(new.data_type), collate, name,
-                                                       sql.SQL(new.data_type)),
+        # Enums have no casts to other types but text; go through text (enum → enum too).
+        via = sql.SQL("::text") if _is_enum(old.data_type, ctx.old, ctx) or \
+            _is_enum(new.data_type, ctx.new, ctx) else sql.SQL("")
+        alter(sql.SQL("TYPE {}{} USING {}{}::{}").format(sql.SQL(new.data_type), collate, name, via,
+                                                         sql.SQL(new.data_type)),
               _type_change_hazards(old, new, ctx), replaces=[new.key], provides=[])
     if old.identity and not new.identity:
         alter(sql.SQL("DROP IDENTITY"),
               [Hazard(BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
-              removes=_owned_sequences(ctx.old, old))
+              removes=_owned_sequences(ctx.old, old), provides=[])
     if new.not_null and not old.not_null:
         alter(sql.SQL("SET NOT NULL"),
               [Hazard(DATA_DEPENDENT, "fails if any row holds NULL"),
@@ -154,10 +179,21 @@ def alter_column(old, new, ctx):
     if new.identity and not old.identity:
         alter(sql.SQL("ADD ") + _identity_clause(new, ctx),
               provides={new.key} | _owned_sequences(ctx.new, new))
+        sequence = _identity_sequence(ctx.new, new)
+        if sequence is not None and sequence.increment > 0:
+            # Existing rows keep their values: the identity continues after the largest one
+            # instead of colliding with it from its start value.
+            table_name = sql.Literal(_table(new, ctx).as_string(None))
+            statements.append(make(
+                sql.SQL("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), "
+                        "coalesce(max({}), 0) + 1, false) FROM {}").format(
+                    table_name, sql.Literal(new.name), name, table),
+                "alter", new.key, provides=[new.key]))
     elif new.identity and old.identity != new.identity:
         alter(sql.SQL("SET GENERATED {}").format(sql.SQL(IDENTITY_WORDS[new.identity])))
     if new.default is not None and default_changes:
-        alter(sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)))
+        alter(sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
+              releases=_default_dependencies(old, ctx))
     if old.not_null and not new.not_null:
-        alter(sql.SQL("DROP NOT NULL"))
+        alter(sql.SQL("DROP NOT NULL"), provides=[])
     return statements

@@ -5,18 +5,35 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, Hazard, make
+from momrel.schema.statement import ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, Hazard, make
 
 
 def _body(obj) -> str:
     return obj.definition.strip().rstrip(";")
 
 
+def _recreate_hazards(obj, ctx) -> list[Hazard]:
+    old = ctx.old.objects.get(obj.key)
+    if old is None:
+        return []
+    hazards = []
+    # A retyped column follows a type change flagged where it is made; a removed one is new here.
+    kept = {name for name, _ in obj.columns}
+    lost = [name for name, _ in old.columns if name not in kept]
+    if lost:
+        hazards.append(Hazard(BACKWARD_INCOMPATIBLE, f"columns of {obj.name} disappear: "
+                                                     f"{', '.join(lost)}"))
+    if obj.materialized:
+        hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"readers of {obj.name} wait until it is "
+                                                     "recomputed and the transaction commits"))
+    return hazards
+
+
 def create(obj, ctx):
     word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
     return [make(sql.SQL("CREATE {} {} AS\n{}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name),
                                                        sql.SQL(_body(obj))),
-                 "create", obj.key, provides=[obj.key])]
+                 "create", obj.key, _recreate_hazards(obj, ctx), provides=[obj.key])]
 
 
 def drop(obj, ctx):
