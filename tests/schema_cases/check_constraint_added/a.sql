@@ -1,0 +1,6 @@
+CREATE TABLE face_detections (
+    id bigint PRIMARY KEY,
+    file_id bigint NOT NULL,
+    frame integer NOT NULL,
+    confidence real NOT NULL
+);

@@ -1,0 +1,6 @@
+CREATE TABLE face_detections (
+    id bigint PRIMARY KEY,
+    file_id bigint NOT NULL,
+    confidence real NOT NULL,
+    CONSTRAINT face_detections_confidence_range CHECK (confidence > 0.2 AND confidence <= 1)
+);

@@ -1,0 +1,7 @@
+CREATE TABLE identities (
+    id bigint PRIMARY KEY,
+    -- @renamed from=name
+    display_name text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX identities_name_idx ON identities (display_name);

@@ -1,0 +1,8 @@
+CREATE TABLE face_detections (
+    id bigint PRIMARY KEY,
+    file_id integer NOT NULL,
+    confidence real NOT NULL
+);
+CREATE MATERIALIZED VIEW file_stats AS
+    SELECT file_id, count(*) AS detections FROM face_detections GROUP BY file_id;
+CREATE UNIQUE INDEX file_stats_file_idx ON file_stats (file_id);

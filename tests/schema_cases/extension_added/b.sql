@@ -1,0 +1,7 @@
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE face_detections (
+    id bigint PRIMARY KEY,
+    file_id bigint NOT NULL,
+    confidence real NOT NULL,
+    landmark vector(3)
+);

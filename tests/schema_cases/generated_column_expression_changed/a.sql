@@ -1,0 +1,7 @@
+CREATE TABLE face_detections (
+    id bigint PRIMARY KEY,
+    width real NOT NULL,
+    height real NOT NULL,
+    area real GENERATED ALWAYS AS (width * height) STORED
+);
+CREATE INDEX face_detections_area_idx ON face_detections (area);

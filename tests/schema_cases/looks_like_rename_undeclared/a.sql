@@ -1,0 +1,4 @@
+CREATE TABLE identities (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);

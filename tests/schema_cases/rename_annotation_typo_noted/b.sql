@@ -1,0 +1,5 @@
+CREATE TABLE identities (
+    id bigint PRIMARY KEY,
+    -- @renamed from=nmae
+    display_name text
+);

@@ -1,0 +1,4 @@
+CREATE TABLE tkg_nodes (
+    id bigint PRIMARY KEY,
+    label text NOT NULL
+);

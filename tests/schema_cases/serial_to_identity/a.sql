@@ -1,0 +1,4 @@
+CREATE TABLE jobs (
+    id serial PRIMARY KEY,
+    kind text NOT NULL
+);

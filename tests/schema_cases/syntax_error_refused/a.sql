@@ -1,0 +1,4 @@
+CREATE TABLE jobs (
+    id bigint PRIMARY KEY,
+    kind text NOT NULL
+);

@@ -1,0 +1,112 @@
+"""Schema diff cases: tests/schema_cases/NAME/{a.sql, b.sql, expected.yaml, expected.sql}.
+
+For each case: momrel plans and verifies the migration a → b; the migration text must equal
+expected.sql (run with MOMREL_UPDATE_CASES=1 to rewrite it after reviewing a change), its
+hazards must be the expected ones, and, independently of momrel, psql must apply it to a
+database holding a.sql and pg_dump must then show exactly b.sql's schema. The down migration is
+checked the same way (b → a). A file diffed with itself gives no statements.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from momrel.errors import MomrelError
+from momrel.schema.diff import diff
+from momrel.schema.render import script_body
+from momrel.schema.scratch import ScratchServer
+from momrel.schema.source import SchemaSource
+from tests.schema_support import load_with_psql, psql, schema_dump
+
+CASES = Path(__file__).parent / "schema_cases"
+CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expected.yaml").is_file())
+UPDATE = os.environ.get("MOMREL_UPDATE_CASES") == "1"
+EXPECTED_KEYS = {"description", "schema", "hazards", "refused", "down", "down_hazards",
+                 "down_refused", "contains", "not_contains", "notes"}
+
+
+def _source(folder: Path, name: str) -> SchemaSource:
+    return SchemaSource(name, name, (folder / name).read_text(encoding="utf-8"), None, name)
+
+
+@pytest.fixture(scope="module")
+def scratch(pg_server):
+    with ScratchServer(pg_server.url("postgres")) as server:
+        yield server
+
+
+def _independent_check(scratch, start: str, migration_sql: str, end: str, schema: str) -> None:
+    """psql applies the migration to `start`; pg_dump must then equal `end`'s."""
+    with scratch.database() as migrated, scratch.database() as expected:
+        load_with_psql(migrated, start, schema)
+        load_with_psql(expected, end, schema)
+        result = psql(migrated, migration_sql, schema)
+        assert result.returncode == 0, f"psql failed on the migration:\n{result.stderr}"
+        assert schema_dump(migrated, schema) == schema_dump(expected, schema)
+
+
+def _hazard_kinds(migration) -> list[str]:
+    return sorted({h.kind for s in migration.statements for h in s.hazards})
+
+
+def test_at_least_thirty_cases():
+    assert len(CASE_NAMES) >= 30, CASE_NAMES
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_case(name, scratch):
+    folder = CASES / name
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    assert set(expected) <= EXPECTED_KEYS, f"unknown keys in expected.yaml: {set(expected) - EXPECTED_KEYS}"
+    schema = expected.get("schema", "public")
+    old, new = _source(folder, "a.sql"), _source(folder, "b.sql")
+
+    if "refused" in expected:
+        with pytest.raises(MomrelError) as refusal:
+            diff(old, new, schema, scratch)
+        assert refusal.value.exit_code == 2
+        assert expected["refused"] in str(refusal.value)
+        return
+
+    migration = diff(old, new, schema, scratch)
+    assert migration.verified
+    body = script_body(migration.statements, schema)
+    golden = folder / "expected.sql"
+    if UPDATE:
+        golden.write_text(body, encoding="utf-8")
+    assert golden.is_file(), f"{golden} missing: run with MOMREL_UPDATE_CASES=1 and review it"
+    assert body == golden.read_text(encoding="utf-8")
+    assert _hazard_kinds(migration) == sorted(expected.get("hazards", []))
+    for text in expected.get("contains", []):
+        assert text in body, text
+    for text in expected.get("not_contains", []):
+        assert text not in body, text
+    assert migration.notes == expected.get("notes", [])
+    _independent_check(scratch, old.text, body, new.text, schema)
+
+    if "down_refused" in expected:
+        with pytest.raises(MomrelError) as refusal:
+            diff(old, new, schema, scratch, down=True)
+        assert expected["down_refused"] in str(refusal.value)
+    elif expected.get("down", True):
+        down = diff(old, new, schema, scratch, down=True)
+        assert down.verified and down.direction == "down"
+        if "down_hazards" in expected:
+            assert _hazard_kinds(down) == sorted(expected["down_hazards"])
+        _independent_check(scratch, new.text, script_body(down.statements, schema), old.text, schema)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_file_diffed_with_itself_is_empty(name, scratch):
+    folder = CASES / name
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    if "refused" in expected:
+        pytest.skip("refused case")
+    schema = expected.get("schema", "public")
+    for side in ("a.sql", "b.sql"):
+        source = _source(folder, side)
+        assert diff(source, source, schema, scratch).statements == []
