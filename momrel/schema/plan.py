@@ -249,7 +249,27 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
     _settle_sections(statements, graph)
     for statement in statements:
         statement.parent = new.parent(statement.key) or old.parent(statement.key)
-    return _sorted(statements, graph)
+    return _merge_type_changes(_sorted(statements, graph))
+
+
+def _merge_type_changes(statements: list[Statement]) -> list[Statement]:
+    """Adjacent ALTER COLUMN … TYPE on one table become one ALTER TABLE: PostgreSQL then
+    rewrites the table and rebuilds its indexes once instead of once per column."""
+    merged: list[Statement] = []
+    for statement in statements:
+        previous = merged[-1] if merged else None
+        if previous is not None and statement.replaces and previous.replaces \
+                and statement.section == previous.section and statement.parent == previous.parent \
+                and statement.key[0] == previous.key[0] == "column":
+            prefix = statement.sql[:statement.sql.index(" ALTER COLUMN ") + 1]
+            if previous.sql.startswith(prefix):
+                previous.sql += ",\n    " + statement.sql[len(prefix):]
+                previous.hazards += [h for h in statement.hazards if h not in previous.hazards]
+                previous.replaces |= statement.replaces
+                previous.provides |= statement.provides
+                continue
+        merged.append(statement)
+    return merged
 
 
 def _settle_sections(statements: list[Statement], graph) -> None:

@@ -114,9 +114,10 @@ def _type_change_hazards(old, new, ctx) -> list[Hazard]:
     rewrites = ctx.probe.type_change_rewrites(old, new) if ctx.probe else True
     if rewrites:
         hazards.append(Hazard(TABLE_REWRITE, f"every row of {new.table} is rewritten "
-                                             f"({old.data_type} → {new.data_type})"))
+                                             f"({new.name}: {old.data_type} → {new.data_type})"))
     if ctx.probe is None or not ctx.probe.type_change_is_safe(old, new, rewrites):
-        hazards.append(Hazard(DATA_DEPENDENT, f"existing values must convert to {new.data_type}"))
+        hazards.append(Hazard(DATA_DEPENDENT, f"existing values of {new.name} must convert to "
+                                              f"{new.data_type}"))
     return hazards
 
 

@@ -7,7 +7,7 @@ BEGIN;
 DROP MATERIALIZED VIEW "file_stats";
 
 -- hazard access-exclusive-lock: face_detections is locked while the type changes
--- hazard table-rewrite: every row of face_detections is rewritten (integer → bigint)
+-- hazard table-rewrite: every row of face_detections is rewritten (file_id: integer → bigint)
 ALTER TABLE "face_detections" ALTER COLUMN "file_id" TYPE bigint USING "file_id"::bigint;
 
 -- hazard access-exclusive-lock: readers of file_stats wait until it is recomputed and the transaction commits

@@ -10,8 +10,8 @@ CREATE TYPE "job_status" AS ENUM ('queued', 'running', 'done', 'failed');
 ALTER TABLE "jobs" ALTER COLUMN "state" DROP DEFAULT;
 
 -- hazard access-exclusive-lock: jobs is locked while the type changes
--- hazard table-rewrite: every row of jobs is rewritten (job_state → job_status)
--- hazard data-dependent: existing values must convert to job_status
+-- hazard table-rewrite: every row of jobs is rewritten (state: job_state → job_status)
+-- hazard data-dependent: existing values of state must convert to job_status
 ALTER TABLE "jobs" ALTER COLUMN "state" TYPE job_status USING "state"::text::job_status;
 
 -- hazards: none
