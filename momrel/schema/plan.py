@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import graphlib
 import heapq
+import re
 from dataclasses import replace
 
 from momrel.errors import MomrelError
@@ -81,6 +82,7 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
             recreate.add(key)
         elif statements:
             alters[key] = statements
+    _retype_columns_of_recreated_enums(ctx, both, recreate, alters)
     _bring_dependents(old, both, only_old, recreate, alters)
 
     groups: list[list[Statement]] = []
@@ -141,6 +143,20 @@ def _flag_lookalike_renames(groups, old: Catalog, new: Catalog, only_old, only_n
                 statement.hazards.append(Hazard(DELETES_DATA, hints[statement.key]))
 
 
+def _retype_columns_of_recreated_enums(ctx: Context, both, recreate, alters) -> None:
+    for enum_key in [k for k in recreate if k[0] == "enum"]:
+        for column_key in enums.columns_of(ctx.old, enum_key):
+            if column_key not in both:
+                continue
+            if any(s.replaces for s in alters.get(column_key, ())):
+                continue  # already changes type (through text)
+            forced = tables.retype_to_recreated_enum(ctx.old.objects[column_key],
+                                                     ctx.new.objects[column_key], ctx)
+            # The forced statements move the default across too; other changes stay.
+            rest = [s for s in alters.get(column_key, ()) if not re.search(r" (DROP|SET) DEFAULT\b", s.sql)]
+            alters[column_key] = forced + rest
+
+
 def _bring_dependents(old: Catalog, both, only_old, recreate, alters) -> None:
     """Recreate what depends on a dropped or recreated object, or on a column whose type changes."""
     dependents = old.dependents()
@@ -158,8 +174,8 @@ def _bring_dependents(old: Catalog, both, only_old, recreate, alters) -> None:
         for dependent in dependents.get(key, ()):
             if dependent not in both or dependent in recreate:
                 continue
-            if key[0] == "sequence" and dependent[0] == "column":
-                continue  # the column's own alter moves its default off the sequence
+            if key[0] in ("sequence", "enum") and dependent[0] == "column":
+                continue  # the column's own alter moves its default (or type) off it
             if key in rebuilt_in_place and key not in recreate and \
                     dependent[0] not in REBUILT_WITH_COLUMN_TYPE:
                 continue  # indexes and constraints are rebuilt by ALTER COLUMN … TYPE itself
@@ -206,13 +222,18 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
 
     providers: dict[Key, list[int]] = {}
     removers: dict[Key, list[int]] = {}
+    freers: dict[Key, list[int]] = {}
     claims_freed: dict[tuple, list[int]] = {}
     for i, s in enumerate(statements):
         for key in s.provides | s.replaces:
             providers.setdefault(key, []).append(i)
         for key in s.removes | s.replaces:
             removers.setdefault(key, []).append(i)
-        for key in s.removes:
+        for key in s.frees:
+            freers.setdefault(key, []).append(i)
+    for i, s in enumerate(statements):
+        # A name is free once renamed away (when that happens) or else once dropped.
+        for key in s.frees | {k for k in s.removes if k not in freers}:
             claim = _name_claim(key, old)
             if claim:
                 claims_freed.setdefault(claim, []).append(i)
@@ -228,7 +249,11 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
             graph[i].update(p for p in providers.get(key, ()) if p != i)
         for key in s.removes | s.replaces:
             for dependency in old.depends_on.get(key, ()):
-                for r in removers.get(dependency, ()):
+                # A dropped object also goes before its dependency is renamed away: it is named
+                # (DROP FUNCTION f(job_state)) through the old name.
+                later = removers.get(dependency, []) + \
+                    (freers.get(dependency, []) if key in s.removes else [])
+                for r in later:
                     if r != i:
                         graph[r].add(i)
         for key in s.releases:  # e.g. DROP DEFAULT before the sequence or function it used goes
@@ -240,7 +265,9 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
             if claim:
                 graph[i].update(r for r in claims_freed.get(claim, ()) if r != i)
             if key in recreate:
-                graph[i].update(r for r in removers.get(key, ()) if r != i)
+                # After the old one is gone, or only renamed out of the way when it must
+                # outlive the new one for a while (an enum its columns are converted from).
+                graph[i].update(r for r in freers.get(key, removers.get(key, ())) if r != i)
                 # A recreated object comes back only once what it used to depend on is gone:
                 # a foreign key re-added before the old primary key is dropped would attach to it.
                 for dependency in old.depends_on.get(key, ()):

@@ -42,12 +42,14 @@ class Statement:
     replaces: frozenset = frozenset()   # keys rebuilt in place: dependents must be out of the way
     requires: frozenset = frozenset()   # extra keys that must exist before it
     releases: frozenset = frozenset()   # keys it stops depending on (their drops come after it)
+    frees: frozenset = frozenset()      # keys whose name it gives up (renamed out of the way)
     fallback: "Statement | None" = None  # a MAIN-section form, if POST turns out impossible
     parent: Key | None = None           # the table an index, column, constraint belongs to
 
 
 def make(query: sql.Composable, action: str, key: Key, hazards=(), section: str = MAIN,
-         provides=(), removes=(), replaces=(), requires=(), fallback=None, releases=()) -> Statement:
+         provides=(), removes=(), replaces=(), requires=(), fallback=None, releases=(),
+         frees=()) -> Statement:
     return Statement(query.as_string(None), action, key, list(hazards), section,
                      frozenset(provides), frozenset(removes), frozenset(replaces),
-                     frozenset(requires), frozenset(releases), fallback)
+                     frozenset(requires), frozenset(releases), frozenset(frees), fallback)

@@ -1,11 +1,16 @@
 """Enum types. A value is added in place (ALTER TYPE … ADD VALUE … BEFORE/AFTER), never by
-recreating the type: recreating breaks every index, view and default that uses it."""
+recreating the type: recreating breaks every index, view and default that uses it.
+
+Removing or reordering values has no in-place form. Then the type is recreated: the old one is
+renamed out of the way, the new one created, every column of the type converted through text
+(momrel.schema.plan brings along the indexes, views, constraints and functions that use the
+type), and the old type dropped last. Rows holding a removed value make the conversion fail.
+"""
 
 from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.kinds import SchemaRefused
 from momrel.schema.statement import BACKWARD_INCOMPATIBLE, PRE, Hazard, make
 
 
@@ -15,9 +20,31 @@ def create(obj, ctx):
                  "create", obj.key, provides=[obj.key])]
 
 
+RETIRED_SUFFIX = "__momrel_old"
+
+
 def drop(obj, ctx):
+    if obj.key in ctx.new.objects:
+        return _retire(obj, ctx)
     return [make(sql.SQL("DROP TYPE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
                  [Hazard(BACKWARD_INCOMPATIBLE, f"type {obj.name} disappears")], removes=[obj.key])]
+
+
+def columns_of(catalog, key) -> list:
+    """Columns whose type is the enum (or an array of it)."""
+    return sorted(k for k in catalog.dependents().get(key, ()) if k[0] == "column")
+
+
+def _retire(obj, ctx):
+    """Recreation, old side: rename it away now, drop it once no column uses it any more."""
+    retired = obj.name[:63 - len(RETIRED_SUFFIX)] + RETIRED_SUFFIX
+    return [
+        make(sql.SQL("ALTER TYPE {} RENAME TO {}").format(ctx.ident(obj.schema, obj.name),
+                                                          sql.Identifier(retired)),
+             "rename", obj.key, frees=[obj.key]),
+        make(sql.SQL("DROP TYPE {}").format(ctx.ident(obj.schema, retired)), "drop", obj.key,
+             removes=[obj.key], requires=columns_of(ctx.old, obj.key)),
+    ]
 
 
 def _is_subsequence(short, long) -> bool:
@@ -29,10 +56,7 @@ def alter(old, new, ctx):
     if old.labels == new.labels:
         return []
     if not _is_subsequence(old.labels, new.labels):
-        raise SchemaRefused(
-            f"enum {new.schema}.{new.name}: values removed or reordered "
-            f"({', '.join(old.labels)} → {', '.join(new.labels)}); PostgreSQL can only add enum "
-            "values in place, so this migration must be written by hand")
+        return None  # values removed or reordered: recreate
     statements = []
     present = list(old.labels)
     for position, label in enumerate(new.labels):

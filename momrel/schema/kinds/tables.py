@@ -136,6 +136,35 @@ def _is_enum(data_type: str, catalog, ctx) -> bool:
     return False
 
 
+def retype_clause(old, new, ctx, collate=sql.SQL("")) -> sql.Composable:
+    """TYPE … USING …: enums have no casts to other types but text, so they go through text
+    (enum → enum, and an enum into its recreated self, too)."""
+    via = sql.SQL("")
+    if _is_enum(old.data_type, ctx.old, ctx) or _is_enum(new.data_type, ctx.new, ctx):
+        via = sql.SQL("::text[]" if new.data_type.endswith("[]") else "::text")
+    return sql.SQL("TYPE {}{} USING {}{}::{}").format(sql.SQL(new.data_type), collate,
+                                                      sql.Identifier(new.name), via,
+                                                      sql.SQL(new.data_type))
+
+
+def retype_to_recreated_enum(old, new, ctx) -> list:
+    """A column of an enum that is recreated keeps its type name but must move to the new type."""
+    prefix = sql.SQL("ALTER TABLE {} ALTER COLUMN {} ").format(_table(new, ctx), sql.Identifier(new.name))
+    statements = []
+    if old.default is not None:  # the old default is typed with the old enum
+        statements.append(make(prefix + sql.SQL("DROP DEFAULT"), "alter", new.key))
+    statements.append(make(prefix + retype_clause(old, new, ctx), "alter", new.key, [
+        Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes"),
+        Hazard(TABLE_REWRITE, f"every row of {new.table} is rewritten ({new.name}: to the "
+                              f"recreated {new.data_type})"),
+        Hazard(DATA_DEPENDENT, f"fails if a row of {new.table} holds an enum value that is removed")],
+        replaces=[new.key]))
+    if new.default is not None:
+        statements.append(make(prefix + sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
+                               "alter", new.key, provides=[new.key]))
+    return statements
+
+
 def alter_column(old, new, ctx):
     if new.generated and old.generated != new.generated:
         return None  # recreate: a generation expression cannot be changed or added in place
@@ -163,12 +192,8 @@ def alter_column(old, new, ctx):
               releases=_default_dependencies(old, ctx), provides=[])
     if type_changes:
         collate = sql.SQL(" COLLATE {}").format(sql.Identifier(new.collation)) if new.collation else sql.SQL("")
-        # Enums have no casts to other types but text; go through text (enum → enum too).
-        via = sql.SQL("::text") if _is_enum(old.data_type, ctx.old, ctx) or \
-            _is_enum(new.data_type, ctx.new, ctx) else sql.SQL("")
-        alter(sql.SQL("TYPE {}{} USING {}{}::{}").format(sql.SQL(new.data_type), collate, name, via,
-                                                         sql.SQL(new.data_type)),
-              _type_change_hazards(old, new, ctx), replaces=[new.key], provides=[])
+        alter(retype_clause(old, new, ctx, collate), _type_change_hazards(old, new, ctx),
+              replaces=[new.key], provides=[])
     if old.identity and not new.identity:
         alter(sql.SQL("DROP IDENTITY"),
               [Hazard(BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
