@@ -12,6 +12,7 @@ UnsupportedObject instead of being left out of the diff.
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 from momrel.errors import UsageError
 from momrel.schema.model import (Catalog, Column, Constraint, Enum, Extension, Function, Index,
@@ -29,15 +30,12 @@ _USER_NAMESPACES = """
     WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
 """
 
-# Objects created by an extension belong to the extension, not to the schema file.
-_NOT_FROM_EXTENSION = """
-    NOT EXISTS (SELECT 1 FROM pg_depend e
-                WHERE e.classid = {catalog}::regclass AND e.objid = {oid} AND e.deptype = 'e')
-"""
-
-
-def _not_extension(catalog: str, oid: str) -> str:
-    return _NOT_FROM_EXTENSION.format(catalog=f"'{catalog}'", oid=oid)
+def _not_extension(catalog: str, oid_column: str) -> str:
+    """Objects created by an extension belong to the extension, not to the schema file."""
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {}::regclass "
+        "AND e.objid = {} AND e.deptype = 'e')"
+    ).format(sql.Literal(catalog), sql.Identifier(*oid_column.split("."))).as_string(None)
 
 
 def read_catalog(conn: psycopg.Connection) -> Catalog:
