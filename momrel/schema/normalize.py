@@ -9,7 +9,6 @@ the migration and are kept above their statement. A file that does not parse is 
 
 from __future__ import annotations
 
-import pglast
 from pglast import prettify
 
 from momrel.schema.parse import SourceText
@@ -25,8 +24,7 @@ def normalize(text: str) -> str:
             annotations.setdefault(number, []).append(line.strip())
     out = [HEADER]
     pending = sorted(annotations)
-    for raw in pglast.parse_sql(text):
-        statement = source.statement(raw)
+    for raw, statement in source.statements():
         last_line = source.line(raw.stmt_location + max(len(statement) - 1, 0))
         kept = [annotations[n][0] for n in pending if n <= last_line]
         pending = [n for n in pending if n > last_line]

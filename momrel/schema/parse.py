@@ -90,6 +90,10 @@ class SourceText:
         end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(self.text)
         return self.text[raw.stmt_location:end]
 
+    def statements(self):
+        """(raw statement, its text) for each statement, in order; raises pglast's ParseError."""
+        return [(raw, self.statement(raw)) for raw in pglast.parse_sql(self.text)]
+
     def start_of_statement(self, offset: int) -> int:
         """Skip whitespace and comments that may lead a statement's text."""
         text = self.text

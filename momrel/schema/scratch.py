@@ -16,7 +16,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pglast
 import psycopg
 from psycopg import sql
 
@@ -93,8 +92,7 @@ def load_schema(url: str, text: str, where: str, schema: str) -> None:
     source = SourceText(text)
     with connect_in_schema(url, schema) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        for raw in pglast.parse_sql(text):
-            statement = source.statement(raw)
+        for raw, statement in source.statements():
             begin = source.start_of_statement(raw.stmt_location)
             try:
                 conn.execute(statement)

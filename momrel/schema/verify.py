@@ -6,7 +6,6 @@ autocommit mode so its own BEGIN/COMMIT and its non-transactional section behave
 
 from __future__ import annotations
 
-import pglast
 import psycopg
 
 from momrel.errors import MomrelError
@@ -20,9 +19,8 @@ class VerificationFailed(MomrelError):
 
 def run_script(conn: psycopg.Connection, script: str) -> None:
     """Execute a migration script on an autocommit connection; raise on the first failure."""
-    source = SourceText(script)
-    for raw in pglast.parse_sql(script):
-        statement = source.statement(raw).strip()
+    for _, statement in SourceText(script).statements():
+        statement = statement.strip()
         try:
             conn.execute(statement)
         except psycopg.Error as exc:
