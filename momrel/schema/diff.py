@@ -45,10 +45,6 @@ class Migration:
         return [s for s in self.statements if s.hazards]
 
 
-def _read(conn) -> Catalog:
-    return read_catalog(conn)
-
-
 def unmatched_renames(renames, old: Catalog, new: Catalog, applied: list[Statement], where: str,
                       old_spec: str) -> list[str]:
     """Annotations for objects that the migration creates instead of renaming: probably a typo,
@@ -83,7 +79,7 @@ def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe
                     conn.execute(statement.sql)
             for statement in statements:
                 statement.parent = new.parent(statement.key)
-            old = _read(conn)
+            old = read_catalog(conn)
             done += statements
     if notes is not None:
         notes += unmatched_renames(renames, original, new, done, where, old_spec)
@@ -100,7 +96,7 @@ def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratc
         load_schema(url_b, new_source.text, new_source.where, target)
         with connect_in_schema(url_a, target, autocommit=True) as conn_a, \
                 connect_in_schema(url_b, target, autocommit=True) as conn_b:
-            catalog_a, catalog_b = _read(conn_a), _read(conn_b)
+            catalog_a, catalog_b = read_catalog(conn_a), read_catalog(conn_b)
             up_notes: list[str] = []
             up = Migration(old_source, new_source, target, "up",
                            plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
@@ -131,7 +127,7 @@ def _verify(migration: Migration, expected: Catalog, scratch: ScratchServer) -> 
         load_schema(url, migration.source.text, migration.source.where, migration.target)
         with connect_in_schema(url, migration.target, autocommit=True) as conn:
             run_script(conn, script_body(migration.statements, migration.target))
-            actual = _read(conn)
+            actual = read_catalog(conn)
             problems = compare(actual, expected)
             if problems:
                 raise VerificationFailed(

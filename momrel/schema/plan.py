@@ -196,9 +196,7 @@ def _dropped_with_parent(ctx: Context, dropped: set[Key]) -> set[Key]:
         if key[0] in ("table", "view"):
             implicit |= ctx.children(ctx.old, key)
         if key[0] == "column":
-            column = ctx.old.objects[key]
-            implicit |= {k for k, s in ctx.old.of_kind("sequence").items()
-                         if s.schema == column.schema and s.owned_by == (column.table, column.name)}
+            implicit |= tables.owned_sequences(ctx.old, ctx.old.objects[key])
     for key, obj in ctx.old.of_kind("sequence").items():
         if obj.identity:
             implicit.add(key)  # goes with its column's DROP IDENTITY / DROP COLUMN

@@ -40,9 +40,5 @@ class Context:
             ("view", schema, table) not in self.old.objects
 
     def children(self, catalog: Catalog, table_key: Key) -> set[Key]:
-        """Columns, constraints, indexes, triggers and owned sequences of a table."""
-        _, schema, name = table_key
-        found = {key for key in catalog.objects if catalog.parent(key) == table_key}
-        found |= {key for key, obj in catalog.of_kind("sequence").items()
-                  if obj.owned_by and obj.owned_by[0] == name and obj.schema == schema}
-        return found
+        """Columns, constraints, indexes, triggers and owned sequences of a table (or view)."""
+        return {key for key in catalog.objects if catalog.parent(key) == table_key}

@@ -19,7 +19,7 @@ def _identity_sequence(catalog, column):
     return None
 
 
-def _owned_sequences(catalog, column) -> set:
+def owned_sequences(catalog, column) -> set:
     return {obj.key for obj in catalog.of_kind("sequence").values()
             if obj.schema == column.schema and obj.owned_by == (column.table, column.name)}
 
@@ -56,7 +56,7 @@ def create_table(obj, ctx):
                       if c.schema == obj.schema and c.table == obj.name), key=lambda c: c.position)
     provided = {obj.key} | {c.key for c in columns}
     for column in columns:
-        provided |= _owned_sequences(ctx.new, column) if column.identity else set()
+        provided |= owned_sequences(ctx.new, column) if column.identity else set()
     body = sql.SQL(",\n    ").join(column_definition(c, ctx) for c in columns)
     query = sql.SQL("CREATE TABLE {} (\n    {}\n)").format(ctx.ident(obj.schema, obj.name), body)
     return [make(query, "create", obj.key, provides=provided)]
@@ -93,7 +93,7 @@ def create_column(column, ctx):
         hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"{column.table} is locked while it is rewritten"))
     if column.not_null and column.default is None and not column.identity and not column.generated:
         hazards.append(Hazard(DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
-    provided = {column.key} | (_owned_sequences(ctx.new, column) if column.identity else set())
+    provided = {column.key} | (owned_sequences(ctx.new, column) if column.identity else set())
     query = sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(_table(column, ctx),
                                                           column_definition(column, ctx))
     return [make(query, "create", column.key, hazards, provides=provided)]
@@ -106,7 +106,7 @@ def drop_column(column, ctx):
         Hazard(DELETES_DATA, f"the values of {column.table}.{column.name} are deleted")]
     hazards.append(Hazard(BACKWARD_INCOMPATIBLE, f"{column.table}.{column.name} disappears"))
     return [make(query, "drop", column.key, hazards,
-                 removes={column.key} | _owned_sequences(ctx.old, column))]
+                 removes={column.key} | owned_sequences(ctx.old, column))]
 
 
 def _type_change_hazards(old, new, ctx) -> list[Hazard]:
@@ -197,14 +197,14 @@ def alter_column(old, new, ctx):
     if old.identity and not new.identity:
         alter(sql.SQL("DROP IDENTITY"),
               [Hazard(BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
-              removes=_owned_sequences(ctx.old, old), provides=[])
+              removes=owned_sequences(ctx.old, old), provides=[])
     if new.not_null and not old.not_null:
         alter(sql.SQL("SET NOT NULL"),
               [Hazard(DATA_DEPENDENT, "fails if any row holds NULL"),
                Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is scanned under an exclusive lock")])
     if new.identity and not old.identity:
         alter(sql.SQL("ADD ") + _identity_clause(new, ctx),
-              provides={new.key} | _owned_sequences(ctx.new, new))
+              provides={new.key} | owned_sequences(ctx.new, new))
         sequence = _identity_sequence(ctx.new, new)
         if sequence is not None and sequence.increment > 0:
             # Existing rows keep their values: the identity continues after the largest one
