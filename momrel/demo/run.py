@@ -9,6 +9,7 @@ seeds nothing new and re-exports nothing that did not change.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -83,7 +84,7 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
 
     before = {e.uuid: _created_at(config, e.uuid, e.version) for e in config.files}
     echo("dvc repro -P")
-    run_dvc(config.root, "repro", "-P")
+    run_dvc(config.root, "repro", "-P", on_line=_stage_progress(echo))
     result = DemoResult(database=pg.redact(url), seeded=seeded.created)
     for entry in config.files:
         package = config.package_dir(entry.uuid, entry.version)
@@ -118,6 +119,21 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
     }
     result.seconds = time.monotonic() - started
     return result
+
+
+STAGE_RUNNING = re.compile(r"^Running stage '(.+)':$")
+STAGE_SKIPPED = re.compile(r"^Stage '(.+)' didn't change, skipping$")
+
+
+def _stage_progress(echo):
+    """A line per DVC stage (run or skipped) out of `dvc repro`'s output; the rest is dropped
+    (the stage commands' own output, DVC's hints on what to `git add`)."""
+    def on_line(line: str) -> None:
+        if match := STAGE_RUNNING.match(line):
+            echo(f"dvc repro -P: running {match.group(1)}")
+        elif match := STAGE_SKIPPED.match(line):
+            echo(f"dvc repro -P: unchanged {match.group(1)}")
+    return on_line
 
 
 def _created_at(config: Config, file_uuid: str, version: str) -> str | None:
