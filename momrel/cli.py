@@ -190,6 +190,12 @@ def demo_run(files, scale, no_push, as_json):
                    f"schema {i['schema']}: {rows:,} rows in {i['seconds']:.1f} s "
                    f"({rows / max(i['seconds'], 1e-9):,.0f} rows/s), "
                    f"{sum(i['points'].values()):,} points")
+    if result.branch:
+        b = result.branch
+        click.echo(f"branch {b['name']} ({b['commit'][:12]}): your branch plus the demo's "
+                   "params.yaml, pipelines and lock files; your branch, index and files are untouched")
+        click.echo(f"  pull elsewhere: {b['clone']}")
+        click.echo(f"  or commit them on your branch: {b['commit_yourself']}")
     if result.schema_migration:
         m = result.schema_migration
         click.echo(f"schema v1 → v2 ({m['repository']}): {m['statements']} statements, "

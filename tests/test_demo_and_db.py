@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import psycopg
 
@@ -33,7 +34,7 @@ def test_db_start_status_url_stop(content_repo):
         content_repo.momrel("db", "stop", **embedded)
 
 
-def test_demo_runs_end_to_end_and_twice(content_repo):
+def test_demo_runs_end_to_end_and_twice(content_repo, tmp_path):
     head = content_repo.git("rev-parse", "HEAD")
     first = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
     assert len(first["seeded"]) == 2
@@ -49,10 +50,26 @@ def test_demo_runs_end_to_end_and_twice(content_repo):
     pulled = sorted(p.parent.name for p in (clone / "release" / "files").glob("*/*") if p.is_dir())
     assert pulled == [imported["target_uuid"]], "only the one package is pulled"
     assert content_repo.sql("SELECT status FROM public.files") == [("registered_processed",)]
-    # ...from a commit kept under refs/momrel/demo: the user's branch and index are untouched.
+    # ...from the branch momrel-demo: the user's branch, index and files are untouched.
     assert content_repo.git("rev-parse", "HEAD") == head
+    assert content_repo.git("symbolic-ref", "HEAD").strip() == "refs/heads/main"
     assert content_repo.git("diff", "--cached", "--name-only") == ""
-    assert content_repo.git("rev-parse", "refs/momrel/demo^") == head
+    assert "pipelines/" in content_repo.git("status", "--porcelain")  # left for the user to commit
+    branch = first["branch"]
+    assert branch["name"] == "momrel-demo"
+    assert content_repo.git("rev-parse", "momrel-demo").strip() == branch["commit"]
+    assert content_repo.git("rev-parse", "momrel-demo^") == head
+    assert branch["commit_yourself"].startswith("git add params.yaml pipelines/ release/files/ && git commit")
+    # Any plain clone of that branch can pull a package (remote pointed as the summary says).
+    clone = tmp_path / "plain-clone"
+    subprocess.run(["git", "clone", "-q", "-b", "momrel-demo", str(content_repo.root), str(clone)],
+                   check=True)
+    remote_url = content_repo.dvc("config", "remote.local.url").stdout.strip()
+    assert f"url {remote_url} && dvc pull release/files/" in branch["clone"]
+    content_repo.dvc("remote", "modify", "--local", "local", "url", remote_url, cwd=clone)
+    package = f"release/files/{first['packages'][1]['file_uuid']}/1.0.0"
+    content_repo.dvc("pull", package, cwd=clone)
+    assert "ok: " in content_repo.momrel("file", "verify", package, cwd=clone).stdout
     # The schema history: `momrel schema diff v1 v2` in the demo schema repository, verified.
     schema = first["schema_migration"]
     assert schema["verified"] and schema["statements"] >= 5 and schema["hazardous"] >= 1
@@ -61,10 +78,26 @@ def test_demo_runs_end_to_end_and_twice(content_repo):
     assert "CREATE INDEX CONCURRENTLY" in migration_sql
     assert "### Changed" in (content_repo.root / schema["markdown"]).read_text()
 
-    second = json.loads(content_repo.ok("demo", "run", "--files", "2", "--json").stdout)
-    assert second["seeded"] == []
-    assert [p["exported"] for p in second["packages"]] == [False, False]
-    assert "up to date" in second["pushed"].lower()
+    # Again, as `make demo` shows it: a line per DVC stage on stderr while it runs, and the
+    # summary says where the lock files are and how to commit them.
+    second = content_repo.ok("demo", "run", "--files", "2")
+    assert "seeded this run: 0 video(s)" in second.stdout
+    assert second.stdout.count("unchanged") == 2 and "File content packages" in second.stdout
+    assert "up to date" in second.stdout.lower()
+    assert "-> dvc repro -P: running pipelines/files/" in second.stderr
+    assert "-> dvc repro -P: unchanged pipelines/files/" in second.stderr
+    assert "Running stage" not in second.stderr + second.stdout  # DVC's raw output stays hidden
+    assert f"branch momrel-demo ({branch['commit'][:12]})" in second.stdout  # same commit
+    assert "git add params.yaml pipelines/ release/files/ && git commit" in second.stdout
+    assert "git clone -b momrel-demo " in second.stdout
 
-    table = content_repo.ok("demo", "run", "--files", "2", "--no-push")
-    assert "unchanged" in table.stdout and "File content packages" in table.stdout
+    third = json.loads(content_repo.ok("demo", "run", "--files", "2", "--no-push", "--json").stdout)
+    assert third["seeded"] == [] and [p["exported"] for p in third["packages"]] == [False, False]
+
+    # A failing `dvc repro -P` is still one error line, after the progress lines.
+    content_repo.sql("UPDATE dev.tkg_nodes SET label = 'changed' WHERE file_uuid = %s",
+                     (first["packages"][0]["file_uuid"],))
+    failed = content_repo.momrel("demo", "run", "--files", "2", "--no-push")
+    lines = failed.stderr.splitlines()
+    assert failed.returncode == 1 and all(line.startswith("-> ") for line in lines[:-1])
+    assert lines[-1].startswith("momrel: error: dvc repro -P failed: ERROR: failed to reproduce")

@@ -2,14 +2,16 @@
 
 Start the embedded PostgreSQL, create the Momentry schema in every environment, seed
 synthetic videos into the source environment, record them in params.yaml, `dvc repro -P`
-(export the packages), `dvc push` to the default remote, and summarise. Running it again
-seeds nothing new and re-exports nothing that did not change.
+(export the packages), `dvc push` to the default remote, commit the resulting lock files on
+the branch `momrel-demo` (not on the user's branch) and pull one package from a clone of it,
+and summarise. Running it again seeds nothing new and re-exports nothing that did not change.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import time
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ class DemoResult:
     packages: list[DemoPackage] = field(default_factory=list)
     pushed: str = ""
     imported: dict = field(default_factory=dict)
+    branch: dict = field(default_factory=dict)
     schema_migration: dict = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -102,9 +105,10 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         result.pushed = (pushed.stdout.strip().splitlines() or [""])[-1]
         first = config.files[0]
         echo(f"target host: fresh clone, dvc pull {first.uuid}/{first.version}, import into prod")
-        host, imported = target_host.pull_and_import(config, first.uuid, first.version, url)
-        result.imported = imported.as_json()
-        result.imported["clone"] = str(host.relative_to(config.root))
+        host = target_host.pull_and_import(config, first.uuid, first.version, url)
+        result.imported = host.imported.as_json()
+        result.imported["clone"] = str(host.clone.relative_to(config.root))
+        result.branch = _branch_summary(config, host)
     echo("schema: momrel schema diff v1 v2 in the demo schema repository")
     schema_demo = schema_history.run_schema_demo(config)
     migration = schema_demo.migration
@@ -119,6 +123,22 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
     }
     result.seconds = time.monotonic() - started
     return result
+
+
+def _branch_summary(config: Config, host: target_host.TargetHost) -> dict:
+    """Where the demo's lock files are committed, how to clone and pull them, and how to
+    commit them on one's own branch instead (the README's packaging workflow)."""
+    paths = target_host.committed_paths(config)
+    return {
+        "name": target_host.DEMO_BRANCH,
+        "commit": host.commit,
+        "clone": f"git clone -b {target_host.DEMO_BRANCH} {shlex.quote(str(config.root))} CLONE && "
+                 f"cd CLONE && dvc remote modify --local {host.remote} url "
+                 f"{shlex.quote(host.remote_url)} && "
+                 f"dvc pull {host.package}",
+        "commit_yourself": f"git add {paths[0]} {' '.join(p + '/' for p in paths[1:])} "
+                           f"&& git commit -m \"momrel demo packages\"",
+    }
 
 
 STAGE_RUNNING = re.compile(r"^Running stage '(.+)':$")

@@ -1,57 +1,94 @@
 """The target-host half of the demo: a fresh clone pulls one package and imports it.
 
 What an operator does on a target host, in a folder of its own under .momrel/:
-  git clone REPO; git checkout COMMIT; dvc pull release/files/U/V; momrel file import ...
-The demo's packages are not committed by the demo (that is the user's call), so the commit
-the clone checks out is built with git plumbing on a private index and kept under
-refs/momrel/demo: the user's branch, index and working tree are left alone.
+  git clone -b momrel-demo REPO; dvc pull release/files/U/V; momrel file import ...
+The demo's packages are not committed on the user's branch (that is the user's call), so the
+commit the clone checks out is built with git plumbing on a private index and kept as the
+branch `momrel-demo`: the user's branch, index and working tree are left alone, and any plain
+`git clone -b momrel-demo` of the repository can `dvc pull` the demo's packages.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
 from momrel.config import Config, load
 from momrel.dvcrepo import run_dvc
+from momrel.errors import MomrelError
 from momrel.filepkg.importer import ImportResult, import_package
 
-DEMO_REF = "refs/momrel/demo"
+DEMO_BRANCH = "momrel-demo"
+DEMO_MESSAGE = "momrel demo: packages to pull"
+
+
+def committed_paths(config: Config) -> list[str]:
+    """What the packaging workflow commits (README): params.yaml, pipelines/, the release dir."""
+    return ["params.yaml", "pipelines", config.release_dir.relative_to(config.root).as_posix()]
 
 
 def snapshot_commit(root: Path, paths: list[str]) -> str:
-    """A commit of HEAD plus the current content of `paths`, without touching the index."""
+    """Branch DEMO_BRANCH at a commit of HEAD plus the current content of `paths`, made
+    without touching the index, the working tree or the checked-out branch."""
     repo = git.Repo(root)
+    ref = f"refs/heads/{DEMO_BRANCH}"
+    existing = _demo_branch_tip(repo, ref)
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         repo.git.read_tree("HEAD", env=env)
         repo.git.add("--", *paths, env=env)
         tree = repo.git.write_tree(env=env)
-    commit = repo.git.commit_tree(tree, "-p", "HEAD", "-m", "momrel demo: packages to pull")
-    repo.git.update_ref(DEMO_REF, commit)
+    head = repo.head.commit.hexsha
+    if existing and existing.tree.hexsha == tree and [p.hexsha for p in existing.parents] == [head]:
+        return existing.hexsha  # a second run with nothing new keeps the same commit
+    commit = repo.git.commit_tree(tree, "-p", "HEAD", "-m", DEMO_MESSAGE)
+    repo.git.update_ref("-m", "momrel demo", ref, commit)
     return commit
 
 
+def _demo_branch_tip(repo: git.Repo, ref: str):
+    """The branch's current commit if the demo made it; refuse to move a branch that is
+    checked out or holds someone's work."""
+    if not repo.head.is_detached and repo.head.ref.path == ref:
+        raise MomrelError(f"the demo moves branch {DEMO_BRANCH}, which is checked out here: "
+                          f"switch to your own branch first (git switch main)")
+    try:
+        tip = repo.commit(ref)
+    except (git.BadName, ValueError):
+        return None
+    if tip.message.strip() != DEMO_MESSAGE:
+        raise MomrelError(f"branch {DEMO_BRANCH} holds commits the demo did not make; rename it "
+                          f"(git branch -m {DEMO_BRANCH} NEW) so the demo can create its own")
+    return tip
+
+
+@dataclass
+class TargetHost:
+    clone: Path            # the target host's clone of the demo branch
+    commit: str            # the demo branch's commit it checked out
+    remote: str            # the DVC remote it pulled from, and that remote's absolute URL
+    remote_url: str
+    package: str           # the pulled package, relative to the repository
+    imported: ImportResult
+
+
 def pull_and_import(config: Config, file_uuid: str, version: str, url: str,
-                    env_name: str = "prod") -> tuple[Path, ImportResult]:
+                    env_name: str = "prod") -> TargetHost:
     root = config.root
-    commit = snapshot_commit(root, ["params.yaml", "pipelines", str(config.release_dir.relative_to(root))])
+    commit = snapshot_commit(root, committed_paths(config))
     host = root / ".momrel" / "demo-target-host"
     shutil.rmtree(host, ignore_errors=True)
-    clone = git.Repo.clone_from(str(root), str(host), no_checkout=True)
-    clone.git.fetch("origin", DEMO_REF)
-    clone.git.checkout("-q", commit)
+    git.Repo.clone_from(str(root), str(host), branch=DEMO_BRANCH)
 
     # A target host points the remote at wherever the packages were pushed; a relative local
     # remote (the default) would resolve elsewhere from the clone's folder.
     name = run_dvc(root, "config", "core.remote").stdout.strip()
-    remote_url = run_dvc(root, "config", f"remote.{name}.url").stdout.strip()
-    if "://" not in remote_url and not Path(remote_url).is_absolute():
-        remote_url = str((root / ".dvc" / remote_url).resolve())
-    run_dvc(host, "remote", "modify", "--local", name, "url", remote_url)
+    absolute_url = remote_url(root, name)
+    run_dvc(host, "remote", "modify", "--local", name, "url", absolute_url)
     package = f"{config.release_dir.relative_to(root).as_posix()}/{file_uuid}/{version}"
     run_dvc(host, "pull", package)
 
@@ -59,4 +96,12 @@ def pull_and_import(config: Config, file_uuid: str, version: str, url: str,
     # its Qdrant is its own local storage under the clone.
     result = import_package(load(host), host / package, env_name, show_progress=False,
                             database_url=url)
-    return host, result
+    return TargetHost(host, commit, name, absolute_url, package, result)
+
+
+def remote_url(root: Path, name: str) -> str:
+    """The remote's URL as seen from anywhere: a relative local path made absolute."""
+    url = run_dvc(root, "config", f"remote.{name}.url").stdout.strip()
+    if "://" not in url and not Path(url).is_absolute():
+        url = str((root / ".dvc" / url).resolve())
+    return url
