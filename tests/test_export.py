@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from conftest import one_line_error
 from momrel.demo import seed as seeding
 from momrel.filepkg import layout, manifest
 from momrel.filepkg.snapshot import SnapshotReader
@@ -151,6 +152,24 @@ def test_published_version_is_immutable_unless_forced(seeded_repo):
 
     bumped = seeded_repo.ok("file", "export", "--uuid", FILE, "--version", "1.0.1")
     assert "created" in bumped.stdout
+
+
+def test_out_may_be_an_empty_folder_but_not_a_folder_of_other_files(seeded_repo, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert export(seeded_repo, "--out", str(empty))["status"] == "created"
+    verify_package(empty)
+
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "notes.txt").write_text("keep me")
+    refused = seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", "1.0.0",
+                                 "--out", str(occupied))
+    assert "is not empty and holds no package" in one_line_error(refused)
+    assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temp folder left behind"
+    assert export(seeded_repo, "--out", str(occupied), "--force")["status"] == "replaced"
+    verify_package(occupied)
 
 
 def test_export_reads_one_consistent_snapshot_of_all_tables(seeded_repo):

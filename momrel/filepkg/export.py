@@ -111,12 +111,17 @@ def _opener(staging: Path):
 
 
 def _decide(package: Path, new_sha256: str, force: bool) -> str:
-    if not package.exists():
+    # An empty folder (made by hand for --out, or left by a tool) holds nothing to protect.
+    if not package.exists() or not any(package.iterdir()):
         return "created"
     try:
         old_sha256 = manifest.read_metadata(package).get("content_sha256")
     except MomrelError:
-        old_sha256 = None
+        if not force:
+            raise MomrelError(f"{package} is not empty and holds no package (no readable "
+                              f"{layout.METADATA}): choose another folder or pass --force to "
+                              f"replace its content") from None
+        return "replaced"
     if old_sha256 == new_sha256:
         return "unchanged"
     if not force:
