@@ -38,7 +38,7 @@ def cli():
     """Release packaging for Momentry.
 
     \b
-    File content packages:  momrel file add|export|verify|list|fingerprint
+    File content packages:  momrel file add|export|import|verify|list|fingerprint
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run
     Schema migrations:      momrel schema diff|normalize
