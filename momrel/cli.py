@@ -312,7 +312,8 @@ def file_verify(package, as_json):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--no-check", is_flag=True, help="Do not compare with the database (fast).")
 def file_list(as_json, no_check):
-    """Configured files, their versions, and whether each package is present, up to date or stale."""
+    """Configured files, their versions, and whether each package is missing, up to date or stale
+    (with --no-check: present, not compared with the data)."""
     from momrel.filepkg.status import list_packages
 
     statuses = list_packages(_config(), check_data=not no_check)
@@ -324,7 +325,8 @@ def file_list(as_json, no_check):
     table = Table()
     for column in ("file_uuid", "version", "state", "detail"):
         table.add_column(column)
-    styles = {"up-to-date": "green", "stale": "yellow", "missing": "red", "invalid": "red"}
+    styles = {"up-to-date": "green", "present": "cyan", "stale": "yellow", "missing": "red",
+              "invalid": "red"}
     for s in statuses:
         state = f"[{styles[s.state]}]{s.state}[/]" if s.state in styles else s.state
         table.add_row(s.file_uuid, s.version, state, s.detail)

@@ -72,6 +72,11 @@ def test_repro_reexports_exactly_the_changed_package(seeded_repo):
     repo.sql("UPDATE dev.face_detections SET confidence = 0.125 "
              "WHERE id = (SELECT min(id) FROM dev.face_detections WHERE file_uuid = %s)", (changed,))
     assert states(repo) == {FILES[0]: "up-to-date", changed: "stale", FILES[2]: "up-to-date"}
+    # Without the comparison each package is only known to be there.
+    unchecked = json.loads(repo.ok("file", "list", "--json", "--no-check").stdout)
+    assert {item["state"] for item in unchecked} == {"present"}
+    table = repo.ok("file", "list", "--no-check", FORCE_COLOR="1", COLUMNS="200").stdout
+    assert table.count("\x1b[36mpresent\x1b[0m") == 3, table  # styled (cyan) like the other states
 
     # Its published version is not silently rewritten...
     refused = repo.dvc("repro", "-P", "--keep-going", check=False)

@@ -17,7 +17,7 @@ class PackageStatus:
     file_uuid: str
     version: str
     package: Path
-    state: str            # missing | up-to-date | stale | invalid | unknown
+    state: str            # missing | up-to-date | stale | invalid | present (not compared)
     detail: str = ""
 
     def as_json(self) -> dict:
@@ -33,7 +33,7 @@ def list_packages(config: Config, check_data: bool = True) -> list[PackageStatus
         if package.is_dir():
             try:
                 exported_sha256[entry.uuid] = manifest.read_metadata(package)["content_sha256"]
-                status.state = "unknown"
+                status.state = "present"
             except (MomrelError, KeyError) as exc:
                 status.state, status.detail = "invalid", str(exc)
         statuses.append(status)
@@ -47,10 +47,10 @@ def list_packages(config: Config, check_data: bool = True) -> list[PackageStatus
                     current = fingerprint.compute_from(config, env, conn, client, status.file_uuid, bars)
             except MomrelError as exc:
                 status.detail = str(exc)
-                if status.state == "unknown":
+                if status.state == "present":
                     status.state = "stale"
                 continue
-            if status.state == "unknown":
+            if status.state == "present":
                 up_to_date = current.content_sha256 == exported_sha256[status.file_uuid]
                 status.state = "up-to-date" if up_to_date else "stale"
     return statuses
