@@ -24,6 +24,8 @@ IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names that become file names inside a package: no separators, no leading dot.
 FILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ENV_FILE_RE = re.compile(r"^\.?[A-Za-z0-9_.-]+$")
+# A uuid as momrel writes it (lower-case, hyphenated): the only form a package may use.
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
 DISTANCES = ("Cosine", "Euclid", "Dot", "Manhattan")
 

@@ -387,9 +387,9 @@ def test_truncated_csv(seeded_repo, package):
     path = package / "face_detections.csv"
     path.write_bytes(path.read_bytes()[:-100])
     fix_checksum(package, "face_detections.csv")
-    # Caught by verify's CSV check before the database: the last row is cut inside a field
-    # ("face_detections.csv row 2000 has 5 fields, expected 8" with the demo data).
-    line = expect_rejected(seeded_repo, package, "face_detections.csv row ", "fields, expected")
+    # Caught by verify's CSV check before the database: the last row is cut inside the quoted
+    # landmarks field ("face_detections.csv: record 2001 opens a quoted field that never closes").
+    line = expect_rejected(seeded_repo, package, "face_detections.csv: record ", "never closes")
     assert "checksum" not in line
     expect_nothing_imported(seeded_repo)
 

@@ -343,7 +343,7 @@ def test_corrupt_record_json(small_snapshot):
     (head_len,) = struct.unpack("<I", small_snapshot[8:12])
     start = 12 + head_len + 4
     bad = small_snapshot[:start] + b"[" + small_snapshot[start + 1:]
-    with pytest.raises(MomrelError, match="a point record is not valid JSON"):
+    with pytest.raises(MomrelError, match="a point record: not valid JSON"):
         read_all(bad)
 
 

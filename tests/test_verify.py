@@ -270,7 +270,7 @@ def test_metadata_format_version_99(seeded_repo, copies):
 
     pkg = copies("metadata-tables-list")
     rewrite_metadata(pkg, lambda m: m.update(tables=[]))
-    verify_error(pkg, "metadata.json: malformed")
+    verify_error(pkg, "metadata.json: tables: expected an object, got []")
 
 
 def test_metadata_that_is_a_folder(tmp_path):
@@ -327,7 +327,7 @@ def test_csv_row_removed(seeded_repo, copies):
     header, rest = path.read_text(encoding="utf-8").split("\n", 1)
     path.write_text(header.replace("relation", "rel") + "\n" + rest, encoding="utf-8")
     fix_checksum(pkg, "tkg_edges.csv")
-    verify_error(pkg, "tkg_edges.csv columns", "differ from metadata.json")
+    verify_error(pkg, "tkg_edges.csv: columns", "differ from metadata.json")
 
     pkg = copies("missing-field")
     path = pkg / "identities.csv"
@@ -335,13 +335,13 @@ def test_csv_row_removed(seeded_repo, copies):
     lines[1] = lines[1].rsplit(",", 1)[0] + "\n"
     path.write_text("".join(lines), encoding="utf-8")
     fix_checksum(pkg, "identities.csv")
-    verify_error(pkg, "identities.csv row 1 has")
+    verify_error(pkg, "identities.csv: row 1 has")
 
     pkg = copies("processor-json")
     path = pkg / "processors" / "yolo.json"
     path.write_bytes(path.read_bytes()[:-5])
     fix_checksum(pkg, "processors/yolo.json")
-    verify_error(pkg, "processor yolo", "yolo.json is not valid JSON")
+    verify_error(pkg, "processor yolo (processors/yolo.json): not valid JSON")
 
 
 def test_large_field_exports_and_verifies(seeded_repo, tmp_path):

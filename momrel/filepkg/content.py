@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import psycopg
 from momrel import pg, vectors
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
-from momrel.filepkg import layout, manifest, snapshot, source
+from momrel.filepkg import layout, manifest, snapshot, source, strictjson
 
 CHUNK = 1 << 20
 
@@ -101,14 +100,20 @@ def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
 
 
 def check_processor_output(path: Path) -> None:
-    """Present and valid JSON: a half-written processor output must not be published."""
+    """Present and valid JSON, by the rules verify applies on a target (momrel.filepkg.strictjson):
+    a half-written output is never published, nor one that no target would accept."""
+    from momrel.filepkg.verify import MAX_PROCESSOR_JSON_BYTES
+
     if not path.is_file():
         raise MomrelError(f"missing processor output: {path}")
     try:
         with path.open("rb") as f:
-            json.load(f)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MomrelError(f"processor output {path} is not valid JSON ({exc})") from None
+            data = f.read(MAX_PROCESSOR_JSON_BYTES + 1)
+    except OSError as exc:
+        raise MomrelError(f"processor output {path}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_PROCESSOR_JSON_BYTES:
+        raise MomrelError(f"processor output {path} is larger than {MAX_PROCESSOR_JSON_BYTES:,} bytes")
+    strictjson.loads(data, f"processor output {path}", keep=False)
 
 
 def processor_files(config: Config, env: Environment, file_uuid: str) -> list[Path]:

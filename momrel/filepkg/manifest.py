@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from momrel.errors import MomrelError
-from momrel.filepkg import layout
+from momrel.filepkg import layout, strictjson
 
 # PostgreSQL type -> Frictionless Table Schema type (https://specs.frictionlessdata.io/table-schema/)
 _FRICTIONLESS_TYPES = {
@@ -73,22 +73,33 @@ def render_metadata(metadata: dict) -> bytes:
     return (json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+# metadata.json is a few kilobytes; anything this large is not one.
+MAX_METADATA_BYTES = 16 * 1024 * 1024
+
+
 def read_metadata(package: Path) -> dict:
+    """metadata.json of a package folder as a dict (format checked, fields not yet typed)."""
     path = package / layout.METADATA
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as f:
+            data = f.read(MAX_METADATA_BYTES + 1)
     except FileNotFoundError:
         raise MomrelError(f"{path}: missing") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MomrelError(f"{path}: not valid JSON ({exc})") from None
     except OSError as exc:
         raise MomrelError(f"{path}: cannot read ({exc.strerror})") from None
-    if not isinstance(data, dict) or data.get("format") != layout.FORMAT:
-        raise MomrelError(f"{path}: not a momrel file package (format is not {layout.FORMAT!r})")
-    if data.get("format_version") != layout.FORMAT_VERSION:
-        raise MomrelError(f"{path}: unsupported format_version {data.get('format_version')!r} "
+    return parse_metadata_bytes(data, str(path))
+
+
+def parse_metadata_bytes(data: bytes, label: str) -> dict:
+    if len(data) > MAX_METADATA_BYTES:
+        raise MomrelError(f"{label}: larger than {MAX_METADATA_BYTES:,} bytes")
+    document = strictjson.loads(data, label)
+    if not isinstance(document, dict) or document.get("format") != layout.FORMAT:
+        raise MomrelError(f"{label}: not a momrel file package (format is not {layout.FORMAT!r})")
+    if document.get("format_version") != layout.FORMAT_VERSION:
+        raise MomrelError(f"{label}: unsupported format_version {document.get('format_version')!r} "
                           f"(this momrel reads {layout.FORMAT_VERSION})")
-    return data
+    return document
 
 
 def render_release_info(metadata: dict) -> bytes:

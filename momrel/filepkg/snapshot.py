@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import json
 import struct
+import uuid as uuidlib
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 
+from momrel.config import DISTANCES, UUID_RE
 from momrel.errors import MomrelError
+from momrel.filepkg import strictjson
 from momrel.vectors import VectorSpec
 
 MAGIC = b"MRQSNAP1"
@@ -36,6 +40,7 @@ _U64 = struct.Struct("<Q")
 # A record's JSON part larger than this is treated as corruption rather than allocated.
 MAX_META_BYTES = 64 * 1024 * 1024
 MAX_VECTOR_SIZE = 65536  # Qdrant's own limit on dense vector dimensions
+MAX_POINT_ID = 2**64 - 1  # Qdrant's numeric ids are unsigned 64-bit
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,8 @@ class SnapshotHeader:
 
     @classmethod
     def from_json(cls, raw: bytes) -> "SnapshotHeader":
+        data = strictjson.loads(raw, "snapshot header")
         try:
-            data = json.loads(raw)
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             if data.get("format") != FORMAT:
@@ -84,6 +89,15 @@ class SnapshotHeader:
             for spec in header.vectors:
                 if not 1 <= spec.size <= MAX_VECTOR_SIZE:
                     raise ValueError(f"vector size {spec.size} out of range 1..{MAX_VECTOR_SIZE}")
+                if spec.distance not in DISTANCES:
+                    raise ValueError(f"distance {spec.distance!r} is not one of {', '.join(DISTANCES)}")
+            names = [spec.name for spec in header.vectors]
+            if not names or len(set(names)) != len(names) or (len(names) > 1 and "" in names):
+                raise ValueError("vectors must be one unnamed vector or distinct named ones")
+            if not UUID_RE.fullmatch(header.file_uuid):
+                raise ValueError(f"file_uuid {header.file_uuid!r} is not a lower-case hyphenated UUID")
+            if not header.file_uuid_key or header.point_count < 0:
+                raise ValueError("file_uuid_key is empty or point_count is negative")
             return header
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MomrelError(f"snapshot header is invalid: {exc}") from None
@@ -159,11 +173,11 @@ class SnapshotReader:
             (meta_len,) = _U32.unpack(self._read(4))
             if meta_len > MAX_META_BYTES:
                 raise MomrelError(f"{self.label}: record length {meta_len} is implausible")
-            try:
-                meta = json.loads(self._read(meta_len))
-                point_id, payload = meta["id"], meta["payload"]
-            except (ValueError, KeyError, TypeError):
-                raise MomrelError(f"{self.label}: a point record is not valid JSON") from None
+            meta = strictjson.loads(self._read(meta_len), f"{self.label}: a point record")
+            if not isinstance(meta, dict) or set(meta) != {"id", "payload"}:
+                raise MomrelError(f"{self.label}: a point record is not an object with exactly "
+                                  "'id' and 'payload'")
+            point_id, payload = meta["id"], meta["payload"]
             vectors = {spec.name: np.frombuffer(self._read(4 * spec.size), dtype="<f4")
                        for spec in self.header.vectors}
             yield SnapshotPoint(point_id, payload, vectors)
@@ -175,3 +189,67 @@ class SnapshotReader:
             raise MomrelError(f"{self.label}: trailer says {count} points, header {self.header.point_count}")
         if self.stream.read(1):
             raise MomrelError(f"{self.label}: unexpected bytes after the trailer")
+
+
+# ---------------------------------------------------------------- checking points
+def check_point(point: SnapshotPoint, header: SnapshotHeader, label: str) -> None:
+    """A point a target may receive: a valid id, an object payload that names the package's
+    file under the header's key, finite vectors (NaN or Infinity would rank first in every
+    search, with score NaN)."""
+    if not valid_point_id(point.id):
+        raise MomrelError(f"{label}: point id {_shown(point.id)} is neither an unsigned 64-bit "
+                          "integer nor a lower-case hyphenated UUID")
+    if not isinstance(point.payload, dict):
+        raise MomrelError(f"{label}: point {point.id}: payload is not an object")
+    owner = point.payload.get(header.file_uuid_key)
+    if owner != header.file_uuid:
+        raise MomrelError(f"{label}: point {point.id}: payload {header.file_uuid_key!r} is "
+                          f"{_shown(owner)}, not the package's file {header.file_uuid}")
+    for name, vector in point.vectors.items():
+        if not np.isfinite(vector).all():
+            raise MomrelError(f"{label}: point {point.id}: vector '{name or '(default)'}' holds "
+                              "NaN or Infinity")
+
+
+def valid_point_id(point_id) -> bool:
+    if isinstance(point_id, bool):
+        return False
+    if isinstance(point_id, int):
+        return 0 <= point_id <= MAX_POINT_ID
+    return isinstance(point_id, str) and bool(UUID_RE.fullmatch(point_id))
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class PointIds:
+    """The ids of a snapshot, 8 or 16 bytes each (not Python objects), to find a duplicate."""
+
+    def __init__(self):
+        self._numbers = array("Q")
+        self._uuids = bytearray()
+
+    def add(self, point_id) -> None:
+        if isinstance(point_id, int):
+            self._numbers.append(point_id)
+        else:
+            self._uuids += uuidlib.UUID(point_id).bytes
+
+    def first_duplicate(self):
+        """An id that occurs twice, or None."""
+        numbers = np.frombuffer(self._numbers, dtype=np.uint64) if self._numbers else \
+            np.zeros(0, np.uint64)
+        ordered = np.sort(numbers)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if repeated.size:
+            return int(repeated[0])
+        halves = np.frombuffer(bytes(self._uuids), dtype=">u8").reshape(-1, 2)
+        order = np.lexsort((halves[:, 1], halves[:, 0]))
+        ordered = halves[order]
+        same = np.all(ordered[1:] == ordered[:-1], axis=1)
+        if same.any():
+            high, low = ordered[1:][same][0]
+            return str(uuidlib.UUID(int=(int(high) << 64) | int(low)))
+        return None

@@ -1,19 +1,30 @@
-"""Check a package folder: safe paths, complete, checksums, counts, readable parts.
+"""Check a package folder: only regular files, safe paths, complete, checksums, every part sound.
 
-Stops at the first problem and names it (MomrelError). Works from the package alone
-(metadata.json says what must be there), so a target host needs no params.yaml to verify.
+Works from the package alone (metadata.json says what must be there), so a target host needs
+no params.yaml to verify. Stops at the first problem and names it in one line (MomrelError).
+
+Each file is read once: the bytes a check parses are the bytes hashed and compared with
+SHA256SUMS, and, with `copy_to`, the bytes copied into a private folder. The importer loads
+that copy, so what it loads is exactly what was verified (docs/import.md).
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from momrel.errors import MomrelError
-from momrel.filepkg import layout, manifest, snapshot
+from momrel.filepkg import csvdialect, layout, manifest, metadata, snapshot, strictjson
+from momrel.filepkg.members import MemberReader, PackageFolder, safe_relative
+from momrel.filepkg.metadata import CollectionMeta, PackageMetadata, TableMeta
+
+__all__ = ["VerifyReport", "safe_relative", "verify_package"]
+
+# SHA256SUMS lists a few dozen files.
+MAX_CHECKSUMS_BYTES = 1024 * 1024
+# A processor output is parsed whole (memory about twice its size); Momentry's largest are
+# tens of megabytes. Export refuses the same files, so no package exceeds it.
+MAX_PROCESSOR_JSON_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -25,6 +36,7 @@ class VerifyReport:
     bytes: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     points: dict[str, int] = field(default_factory=dict)
+    metadata: PackageMetadata | None = None
 
     def as_json(self) -> dict:
         return {"package": str(self.package), "file_uuid": self.file_uuid, "version": self.version,
@@ -32,140 +44,156 @@ class VerifyReport:
                 "points": self.points}
 
 
-def safe_relative(path: str, label: str) -> PurePosixPath:
-    """A package-relative path that cannot escape the package folder."""
-    pure = PurePosixPath(path)
-    if not path or pure.is_absolute() or "\\" in path or any(p in ("..", "") for p in path.split("/")):
-        raise MomrelError(f"{label}: path {path!r} escapes the package folder")
-    return pure
-
-
-def verify_package(package: Path) -> VerifyReport:
+def verify_package(package: Path, copy_to: Path | None = None) -> VerifyReport:
+    """Verify `package`; with `copy_to` (an empty private folder), copy every file there as it
+    is read, so that the copy holds exactly the verified bytes."""
     package = Path(package)
-    if package.is_symlink():
-        raise MomrelError(f"{package}: is a symlink, not a package folder")
-    if not package.is_dir():
-        raise MomrelError(f"{package}: no such package folder")
-    on_disk = _files_on_disk(package)
+    try:
+        with PackageFolder(package) as folder:
+            return _verify(folder, package, copy_to)
+    except OSError as exc:
+        # Reading the package went through PackageFolder (one-line errors); what is left is
+        # writing the private copy.
+        raise MomrelError(f"cannot copy {package} to {copy_to}: {exc.strerror or exc}") from None
+
+
+def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> VerifyReport:
+    on_disk = folder.files()
     if layout.CHECKSUMS not in on_disk:
         raise MomrelError(f"{package}: {layout.CHECKSUMS} is missing")
     sums_label = f"{package / layout.CHECKSUMS}"
-    checksums = manifest.parse_checksums(
-        (package / layout.CHECKSUMS).read_text(encoding="utf-8", errors="replace"), sums_label)
+    with folder.open(layout.CHECKSUMS, copy_to) as reader:
+        text = _bounded(reader, MAX_CHECKSUMS_BYTES, sums_label)
+        reader.finish()
+    try:
+        checksums = manifest.parse_checksums(text.decode("utf-8"), sums_label)
+    except UnicodeDecodeError:
+        raise MomrelError(f"{sums_label}: not valid UTF-8") from None
     for listed in checksums:
         safe_relative(listed, sums_label)
 
-    metadata = manifest.read_metadata(package)
-    report = VerifyReport(package, str(metadata.get("file_uuid")), str(metadata.get("version")))
-    required = _required_paths(metadata, package)
+    meta_label = f"{package / layout.METADATA}"
+    if layout.METADATA not in on_disk:
+        raise MomrelError(f"{meta_label}: missing")
+    with folder.open(layout.METADATA, copy_to) as reader:
+        document = manifest.parse_metadata_bytes(
+            _bounded(reader, manifest.MAX_METADATA_BYTES, meta_label), meta_label)
+        metadata_sha256 = reader.finish()
+    meta = metadata.parse(document, meta_label)
+    report = VerifyReport(package, meta.file_uuid, meta.version, metadata=meta)
+
+    required = meta.paths()
     for path in required:
         if path not in on_disk:
             raise MomrelError(f"{package}: {path} is missing")
         if path not in checksums:
             raise MomrelError(f"{package}: {path} is not listed in {layout.CHECKSUMS}")
-    for path in sorted(on_disk - {layout.CHECKSUMS}):
+    for path in sorted(set(on_disk) - {layout.CHECKSUMS}):
         if path not in checksums:
             raise MomrelError(f"{package}: {path} is not listed in {layout.CHECKSUMS}")
     for path in sorted(checksums):
         if path not in on_disk:
             raise MomrelError(f"{package}: {path} is listed in {layout.CHECKSUMS} but missing")
-        if manifest.sha256_file(package / path) != checksums[path]:
-            raise MomrelError(f"{package}: checksum mismatch for {path}")
-        report.files += 1
-        report.bytes += (package / path).stat().st_size
+        if path not in required:
+            raise MomrelError(f"{package}: {path} is listed in {layout.CHECKSUMS} but is not a "
+                              "part of the package (metadata.json does not name it)")
+    if metadata_sha256 != checksums[layout.METADATA]:
+        raise MomrelError(f"{package}: checksum mismatch for {layout.METADATA}")
 
-    for name, table in metadata["tables"].items():
-        report.rows[name] = _check_csv(package, name, table)
-    for name, collection in metadata["collections"].items():
-        report.points[name] = _check_snapshot(package, name, collection, report.file_uuid)
-    for name, path in metadata["processors"].items():
-        _check_json(package / path, f"{package}: processor {name}")
+    checks = _checks(meta, report, package)
+    for path in sorted(checksums):
+        if path == layout.METADATA:
+            continue
+        with folder.open(path, copy_to) as reader:
+            _check_member(reader, checks.get(path), checksums[path], package)
+            report.bytes += reader.size
+    report.bytes += on_disk[layout.METADATA]
+    report.files = len(checksums)
+
     # Last: the parts are each sound, so a mismatch here means they are not the ones exported
     # together (e.g. a file swapped and SHA256SUMS regenerated).
-    recomputed = manifest.content_sha256(manifest.data_checksums(checksums),
-                                         metadata.get("registration"))
-    if recomputed != metadata.get("content_sha256"):
+    recomputed = manifest.content_sha256(manifest.data_checksums(checksums), meta.registration)
+    if recomputed != meta.content_sha256:
         raise MomrelError(f"{package}: content_sha256 in metadata.json does not match the package's files")
     return report
 
 
-def _files_on_disk(package: Path) -> set[str]:
-    found = set()
-    for folder, dirs, files in os.walk(package):
-        for entry in dirs + files:
-            full = Path(folder) / entry
-            if full.is_symlink():
-                raise MomrelError(f"{package}: {full.relative_to(package)} is a symlink "
-                                  "(packages hold only regular files)")
-        for entry in files:
-            found.add((Path(folder) / entry).relative_to(package).as_posix())
-    return found
+def _bounded(reader: MemberReader, limit: int, label: str) -> bytes:
+    data = reader.read(limit + 1)
+    if len(data) > limit:
+        raise MomrelError(f"{label}: larger than {limit:,} bytes")
+    return data
 
 
-def _required_paths(metadata: dict, package: Path) -> list[str]:
-    label = f"{package / layout.METADATA}"
+def _check_member(reader: MemberReader, check, expected_sha256: str, package: Path) -> None:
+    """Run the part's check on the stream, then compare the hash of every byte read.
+
+    A checksum mismatch is reported in preference to what the check found: it is the more
+    basic fact (the file is not the one the package lists)."""
+    problem = None
     try:
-        paths = [layout.METADATA, layout.RELEASE_INFO, layout.DATAPACKAGE]
-        paths += [t["path"] for t in metadata["tables"].values()]
-        paths += [c["path"] for c in metadata["collections"].values()]
-        paths += list(metadata["processors"].values())
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise MomrelError(f"{label}: malformed ({exc})") from None
-    for path in paths:
-        if not isinstance(path, str):
-            raise MomrelError(f"{label}: malformed path {path!r}")
-        safe_relative(path, label)
-    return paths
+        if check is not None:
+            check(reader)
+    except MomrelError as exc:
+        problem = exc
+    if reader.finish() != expected_sha256:
+        raise MomrelError(f"{package}: checksum mismatch for {reader.relative}")
+    if problem is not None:
+        raise problem
 
 
-# PostgreSQL writes fields of any size (jsonb, text); Python's csv refuses over 128 KiB by default.
-csv.field_size_limit(2**31 - 1)
+def _checks(meta: PackageMetadata, report: VerifyReport, package: Path) -> dict:
+    """Package path -> the check that parses it (each consumes a MemberReader)."""
+    checks = {layout.DATAPACKAGE: lambda r: _check_json(r, f"{package}: {layout.DATAPACKAGE}",
+                                                       manifest.MAX_METADATA_BYTES)}
+    for name, table in meta.tables.items():
+        checks[table.path] = _table_check(table, report, package)
+    for name, collection in meta.collections.items():
+        checks[collection.path] = _snapshot_check(collection, meta.file_uuid, report, package)
+    for name, path in meta.processors.items():
+        checks[path] = (lambda label: lambda r: _check_json(r, label, MAX_PROCESSOR_JSON_BYTES))(
+            f"{package}: processor {name} ({path})")
+    return checks
 
 
-def _check_csv(package: Path, name: str, table: dict) -> int:
-    path = package / table["path"]
-    expected_header = [c["name"] for c in table.get("columns", [])]
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
-                raise MomrelError(f"{package}: {table['path']} is empty (no header)")
-            if expected_header and header != expected_header:
-                raise MomrelError(f"{package}: {table['path']} columns {header} differ from "
-                                  f"metadata.json {expected_header}")
-            rows = 0
-            for row in reader:
-                rows += 1
-                if len(row) != len(header):
-                    raise MomrelError(f"{package}: {table['path']} row {rows} has {len(row)} "
-                                      f"fields, expected {len(header)}")
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise MomrelError(f"{package}: {table['path']} is not valid CSV ({exc})") from None
-    if rows != table.get("rows"):
-        raise MomrelError(f"{package}: {table['path']} has {rows} rows, metadata.json says {table.get('rows')}")
-    return rows
+def _table_check(table: TableMeta, report: VerifyReport, package: Path):
+    def check(reader: MemberReader) -> None:
+        rows = csvdialect.check_csv(reader.readline, f"{package}: {table.path}",
+                                    list(table.column_names))
+        if rows != table.rows:
+            raise MomrelError(f"{package}: {table.path} has {rows} rows, metadata.json says {table.rows}")
+        report.rows[table.name] = rows
+    return check
 
 
-def _check_snapshot(package: Path, name: str, collection: dict, file_uuid: str) -> int:
-    label = f"{package}: {collection['path']}"
-    with (package / collection["path"]).open("rb", buffering=1 << 20) as f:
-        reader = snapshot.SnapshotReader(f, label)
-        header = reader.header
-        vectors = [{"name": v.name, "size": v.size, "distance": v.distance} for v in header.vectors]
-        if vectors != collection.get("vectors"):
+def _snapshot_check(collection: CollectionMeta, file_uuid: str, report: VerifyReport, package: Path):
+    def check(reader: MemberReader) -> None:
+        label = f"{package}: {collection.path}"
+        points = snapshot.SnapshotReader(reader, label)
+        header = points.header
+        if header.vectors != collection.vectors:
             raise MomrelError(f"{label}: vector configuration differs from metadata.json")
         if header.file_uuid != file_uuid:
             raise MomrelError(f"{label}: belongs to file {header.file_uuid}, not {file_uuid}")
-        count = sum(1 for _ in reader.points())
-    if count != collection.get("points"):
-        raise MomrelError(f"{label}: has {count} points, metadata.json says {collection.get('points')}")
-    return count
+        if header.collection != collection.name or header.file_uuid_key != collection.file_uuid_key \
+                or header.source_collection != collection.source_collection:
+            raise MomrelError(f"{label}: header (collection, file_uuid_key, source_collection) "
+                              "differs from metadata.json")
+        ids = snapshot.PointIds()
+        count = 0
+        for point in points.points():
+            snapshot.check_point(point, header, label)
+            ids.add(point.id)
+            count += 1
+        duplicate = ids.first_duplicate()
+        if duplicate is not None:
+            raise MomrelError(f"{label}: point id {duplicate} occurs twice")
+        if count != collection.points:
+            raise MomrelError(f"{label}: has {count} points, metadata.json says {collection.points}")
+        report.points[collection.name] = count
+    return check
 
 
-def _check_json(path: Path, label: str) -> None:
-    try:
-        with path.open("rb") as f:
-            json.load(f)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MomrelError(f"{label}: {path.name} is not valid JSON ({exc})") from None
+def _check_json(reader: MemberReader, label: str, limit: int) -> None:
+    strictjson.loads(_bounded(reader, limit, label), label, keep=False)
+
