@@ -198,8 +198,8 @@ def demo_run(files, scale, no_push, as_json):
         click.echo(f"  or commit them on your branch: {b['commit_yourself']}")
     if result.schema_migration:
         m = result.schema_migration
-        click.echo(f"schema v1 → v2 ({m['repository']}): {m['statements']} statements, "
-                   f"{m['hazardous']} with hazards, {'verified' if m['verified'] else 'UNVERIFIED'} "
+        click.echo(f"schema v1 → v2 ({m['repository']}): {m['summary']}, "
+                   f"{'verified' if m['verified'] else 'UNVERIFIED'} "
                    f"in {m['seconds']:.1f} s → {m['sql']}, {m['markdown']}")
         click.echo(f"  try: cd {m['repository']} && momrel schema diff v1 v2 --allow-hazards "
                    "[--format md]")

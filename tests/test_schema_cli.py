@@ -4,6 +4,7 @@ repositories (refs, tags, WORKTREE), with the documented exit codes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import psycopg
@@ -14,7 +15,7 @@ from momrel.schema.parse import parse_schema
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import SchemaSource
 from momrel.schema.verify import VerificationFailed
-from tests.conftest import one_line_error
+from tests.conftest import PROJECT, one_line_error
 
 SCHEMA = "sql/momentry.sql"
 
@@ -77,6 +78,27 @@ def test_json_plan_for_machines(tagged_repo):
     assert sections["index public.identities_nickname_idx"] == "post"
     assert sections["view public.named_identities"] == "main"
     assert data["hazardous"] == sum(1 for s in data["statements"] if s["hazards"])
+    assert data["hazard_count"] == sum(len(s["hazards"]) for s in data["statements"])
+
+
+def test_hazard_counts_agree_with_the_hazards_listed(content_repo):
+    """The demo's v1 → v2 has a statement with two hazards (a type change locks and rewrites):
+    the summaries count statements and hazards, and list one line per hazard."""
+    paths = [str(PROJECT / "momrel/demo/schema_v1.sql"), str(PROJECT / SCHEMA)]
+    counts = re.compile(r"(\d+) of (\d+) statements carry (\d+) hazards")
+
+    refused = content_repo.momrel("schema", "diff", *paths)
+    assert refused.returncode == 3
+    first, *listed = refused.stderr.splitlines()
+    hazardous, statements, hazards = map(int, counts.search(first).groups())
+    assert hazards == len(listed) > hazardous
+
+    md = content_repo.ok("schema", "diff", *paths, "--format", "md", "--allow-hazards").stdout
+    assert f"**{hazardous} of {statements} statements carry {hazards} hazards.**" in md
+    table = md.split("### Hazards")[1].split("<details>")[0]
+    assert len([line for line in table.splitlines() if line.startswith("| ")]) == 1 + hazards
+    assert f"-- {hazardous} of {statements} statements carry {hazards} hazards\n" in md
+    assert md.count("\n-- hazard ") == hazards
 
 
 def test_down_migration_reverses_it(tagged_repo):

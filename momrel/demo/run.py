@@ -22,6 +22,7 @@ from momrel.demo import schema_history, target_host
 from momrel.dvcrepo import run_dvc
 from momrel.errors import MomrelError
 from momrel.filepkg import manifest, pipeline
+from momrel.schema.render import hazard_summary
 
 DEMO_VERSION = "1.0.0"
 
@@ -116,6 +117,7 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         "repository": str(schema_demo.repo.relative_to(config.root)),
         "statements": len(migration.statements),
         "hazardous": len(migration.hazardous),
+        "summary": hazard_summary(migration.statements),
         "verified": migration.verified,
         "seconds": round(migration.seconds, 2),
         "sql": str(schema_demo.sql_path.relative_to(config.root)),

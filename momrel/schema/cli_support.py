@@ -8,7 +8,7 @@ from pathlib import Path
 
 from momrel.errors import MomrelError, UsageError
 from momrel.schema.diff import diff
-from momrel.schema.render import render_json, render_markdown, render_sql
+from momrel.schema.render import hazard_summary, render_json, render_markdown, render_sql
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import resolve
 
@@ -43,8 +43,8 @@ def schema_diff(from_spec: str, to_spec: str, target: str, output_format: str, d
     if migration.hazardous and not allow_hazards:
         listing = "\n".join(f"  {h.kind}: {s.sql.strip().splitlines()[0]}  ({h.message})"
                             for s in migration.hazardous for h in s.hazards)
-        raise HazardsRefused(f"{len(migration.hazardous)} of {len(migration.statements)} statements "
-                             f"carry hazards; review them and re-run with --allow-hazards:\n{listing}")
+        raise HazardsRefused(f"{hazard_summary(migration.statements)} (one per line below); "
+                             f"review them and re-run with --allow-hazards:\n{listing}")
     render = {"sql": render_sql, "md": render_markdown, "json": render_json}[output_format]
     return render(migration)
 

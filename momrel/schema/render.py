@@ -23,6 +23,23 @@ SECTION_TITLES = {
 }
 
 
+def hazard_count(statements: list[Statement]) -> int:
+    return sum(len(s.hazards) for s in statements)
+
+
+def hazard_summary(statements: list[Statement]) -> str:
+    """How many statements, how many of them carry hazards, and how many hazards in all: a
+    statement may carry several (a type change locks the table and rewrites it), and the
+    listings show one line per hazard, so both counts are given."""
+    hazardous = [s for s in statements if s.hazards]
+    total = f"{len(statements)} statement{'s' if len(statements) != 1 else ''}"
+    if not hazardous:
+        return f"{total}, no hazards"
+    hazards = hazard_count(hazardous)
+    return (f"{len(hazardous)} of {total} {'carries' if len(hazardous) == 1 else 'carry'} "
+            f"{hazards} hazard{'s' if hazards != 1 else ''}")
+
+
 def _hazard_comment(statement: Statement) -> str:
     if not statement.hazards:
         return "-- hazards: none"
@@ -62,8 +79,7 @@ def render_sql(migration) -> str:
     ] + [f"-- note: {note}" for note in migration.notes]
     if not migration.statements:
         return "\n".join(header + ["-- no changes"]) + "\n"
-    header.append(f"-- {len(migration.statements)} statements, "
-                  f"{len(migration.hazardous)} with hazards")
+    header.append(f"-- {hazard_summary(migration.statements)}")
     return "\n".join(header) + "\n\n" + script_body(migration.statements, migration.target)
 
 
@@ -92,7 +108,7 @@ def render_markdown(migration) -> str:
     lines += [f"- ⚠️ note: {note}" for note in migration.notes] + [""]
     if not migration.statements:
         return "\n".join(lines + ["No schema changes."]) + "\n"
-    lines.append(f"**{len(migration.statements)} statements, {len(migration.hazardous)} with hazards.**")
+    lines.append(f"**{hazard_summary(migration.statements)}.**")
     groups: dict = {}
     for statement in migration.statements:
         groups.setdefault(_group_key(statement), []).append(statement)
@@ -122,7 +138,8 @@ def render_markdown(migration) -> str:
         if entries:
             lines += ["", f"### {title}", ""] + entries
     if migration.hazardous:
-        lines += ["", "### Hazards", "", "| hazard | statement | why |", "|---|---|---|"]
+        lines += ["", "### Hazards", "", "One row per hazard.", "",
+                  "| hazard | statement | why |", "|---|---|---|"]
         for statement in migration.hazardous:
             first = statement.sql.strip().splitlines()[0].replace("|", "\\|")
             for hazard in statement.hazards:
@@ -154,7 +171,8 @@ def as_data(migration) -> dict:
             "line": migration.result_parse.line_of(s.key) if s.action != "drop" else None,
             "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
         } for s in migration.statements],
-        "hazardous": len(migration.hazardous),
+        "hazardous": len(migration.hazardous),   # statements that carry hazards
+        "hazard_count": hazard_count(migration.statements),
         "script": render_sql(migration),
     }
 
