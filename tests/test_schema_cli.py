@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 
 import psycopg
 import pytest
 
 from momrel.schema.diff import Migration, _verify, diff
+from momrel.schema.normalize import normalize
 from momrel.schema.parse import parse_schema
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import SchemaSource
@@ -231,3 +233,28 @@ def test_normalize_keeps_rename_annotations_and_survives_bad_sql(tagged_repo, tm
     result = tagged_repo.momrel("schema", "normalize", str(bad))
     assert result.returncode == 0 and result.stdout == "CREATE TABL oops;\n"
     assert "printed as is" in result.stderr
+
+
+def test_normalize_keeps_each_rename_annotation_with_its_table_or_column(tmp_path):
+    schema = tmp_path / "annotated.sql"
+    schema.write_text("-- @renamed from=people\n"
+                      "CREATE   TABLE persons (\n"
+                      "    id   bigserial PRIMARY KEY,\n"
+                      "    -- @renamed from=name\n"
+                      "    full_name text NOT NULL,\n"
+                      "    note text\n"
+                      ");\n"
+                      "ALTER TABLE persons ADD COLUMN age int,\n"
+                      "    -- @renamed from=\"Town\"\n"
+                      "    ADD COLUMN city text;\n")
+    out = subprocess.run([sys.executable, "-m", "momrel", "schema", "normalize", str(schema)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "-- @renamed from=people\nCREATE TABLE persons (\n" in out
+    assert "    id bigserial PRIMARY KEY\n  -- @renamed from=name\n  , full_name text NOT NULL\n" in out
+    assert "    ADD COLUMN age integer\n  -- @renamed from=\"Town\"\n  , ADD COLUMN city text;" in out
+    # The normalized text says the same renames as the file (parse.py reads it alike), and
+    # normalizing it again changes nothing.
+    renames = [(r.kind, r.table, r.old, r.new) for r in parse_schema(schema.read_text(), "a", "public").renames]
+    assert renames == [(r.kind, r.table, r.old, r.new) for r in parse_schema(out, "b", "public").renames]
+    assert len(renames) == 3
+    assert normalize(out) == out
