@@ -80,7 +80,7 @@ def test_demo_runs_end_to_end_and_twice(content_repo, tmp_path):
 
     # Again, as `make demo` shows it: a line per DVC stage on stderr while it runs, and the
     # summary says where the lock files are and how to commit them.
-    second = content_repo.ok("demo", "run", "--files", "2")
+    second = content_repo.ok("demo", "run", "--files", "2", COLUMNS="200")  # table unwrapped
     assert "seeded this run: 0 video(s)" in second.stdout
     assert second.stdout.count("unchanged") == 2 and "File content packages" in second.stdout
     assert "up to date" in second.stdout.lower()
