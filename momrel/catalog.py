@@ -83,3 +83,25 @@ def column_sequence(conn: psycopg.Connection, schema: str, table: str, column: s
     row = conn.execute("SELECT pg_get_serial_sequence(%s, %s)",
                        (f'"{schema}"."{table}"', column)).fetchone()
     return row[0] if row else None
+
+
+def has_unique_index(conn: psycopg.Connection, schema: str, table: str, columns: tuple[str, ...]) -> bool:
+    """Whether a unique, non-partial index covers exactly `columns` (what ON CONFLICT (columns)
+    needs to find an arbiter)."""
+    row = conn.execute(
+        """
+        SELECT 1
+        FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relname = %s AND i.indisunique AND i.indpred IS NULL
+          AND i.indexprs IS NULL
+          AND (SELECT array_agg(a.attname::text ORDER BY a.attname)
+               FROM unnest(i.indkey[0:i.indnkeyatts - 1]) AS k(attnum)
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum)
+              = (SELECT array_agg(x ORDER BY x) FROM unnest(%s::text[]) AS x)
+        LIMIT 1
+        """,
+        (schema, table, list(columns)),
+    ).fetchone()
+    return row is not None

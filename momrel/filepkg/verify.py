@@ -10,6 +10,7 @@ that copy, so what it loads is exactly what was verified (docs/import.md).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,12 @@ def verify_package(package: Path, copy_to: Path | None = None) -> VerifyReport:
 
 def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> VerifyReport:
     on_disk = folder.files()
+    if copy_to is not None:
+        copy_to.mkdir(mode=0o700)
+        free = shutil.disk_usage(copy_to).free
+        if free < sum(on_disk.values()):
+            raise MomrelError(f"{copy_to}: {free:,} bytes free, a private copy of {package} "
+                              f"needs {sum(on_disk.values()):,}")
     if layout.CHECKSUMS not in on_disk:
         raise MomrelError(f"{package}: {layout.CHECKSUMS} is missing")
     sums_label = f"{package / layout.CHECKSUMS}"
