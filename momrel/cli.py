@@ -418,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("momrel: interrupted", err=True)
         return 130
+    except OSError as exc:
+        # Disk full, permissions, a vanished file: still one line, never a traceback.
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"momrel: error: {exc.strerror or exc}{where}", err=True)
+        return 1
     return 0
 
 

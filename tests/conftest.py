@@ -200,3 +200,42 @@ def one_line_error(result: CliResult) -> str:
     assert len(lines) == 1, f"expected one error line, got:\n{result.stderr}"
     assert re.match(r"^momrel: error: ", lines[0]) or lines[0].startswith("Error: "), lines[0]
     return lines[0]
+
+
+# ---------------------------------------------------------------- exported packages
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Module cache of exported packages of demo video 0: kind -> folder. Exports are
+    deterministic (every `seeded_repo` is a copy of the same seed template), so one export per
+    module and kind serves every test, each getting a copy it may damage."""
+    return {"folder": tmp_path_factory.mktemp("exported")}
+
+
+def _package(seeded_repo, tmp_path, exported, kind: str) -> Path:
+    from package_support import EXTRA_FRAME_POINTS, U, VERSION, add_frame_points
+
+    if kind not in exported:
+        if kind == "big":
+            add_frame_points(seeded_repo, EXTRA_FRAME_POINTS)
+        out = exported["folder"] / kind
+        seeded_repo.ok("file", "export", "--uuid", U, "--version", VERSION, "--out", str(out))
+        exported[kind] = out
+    copy = tmp_path / ("pkg" if kind == "plain" else f"pkg-{kind}")
+    shutil.copytree(exported[kind], copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def package(seeded_repo, tmp_path, exported) -> Path:
+    """A fresh copy of the exported package of demo video 0 (free to damage)."""
+    return _package(seeded_repo, tmp_path, exported, "plain")
+
+
+@pytest.fixture
+def big_package(seeded_repo, tmp_path, exported) -> Path:
+    """Demo video 0 with EXTRA_FRAME_POINTS more frame points (two upsert batches)."""
+    from package_support import metadata_of
+
+    pkg = _package(seeded_repo, tmp_path, exported, "big")
+    assert metadata_of(pkg)["collections"]["frames"]["points"] > 256
+    return pkg

@@ -17,109 +17,34 @@ test would only add seconds.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import shutil
-import uuid as uuidlib
-from pathlib import Path
 
-import numpy as np
 import pytest
 from psycopg import sql
 
-from conftest import ContentRepo, one_line_error
+from conftest import one_line_error
 from momrel import vectors
-from momrel.demo import seed
 from momrel.filepkg import layout, manifest
 from momrel.filepkg.snapshot import SnapshotHeader, SnapshotPoint, SnapshotReader, write as write_snapshot
+from package_support import (
+    PROCESSORS, REFERENCES, SCHEMA, SEQUENCED, TABLES, U, assert_complete_import,
+    expect_nothing_imported, expect_rejected, fix_checksum, full_state, import_args, metadata_of, pg_rows,
+    processor_files, qdrant, qdrant_points, read_csv, reseal, sequences_used, status_of,
+    table_columns, target_state, write_csv)
 
-U = seed.file_uuid(0)
-VERSION = "1.0.0"
-SCHEMA = "public"
-TABLES = ("files", "identities", "face_detections", "tkg_nodes", "tkg_edges")
-FILE_TABLES = ("face_detections", "tkg_nodes", "tkg_edges")
-SEQUENCED = ("identities", "face_detections", "tkg_nodes", "tkg_edges")
-# Foreign keys between the packaged tables (sql/momentry.sql): column -> referenced table.
-REFERENCES = {"face_detections": {"identity_id": "identities"},
-              "tkg_edges": {"src_node_id": "tkg_nodes", "dst_node_id": "tkg_nodes"}}
-PROD_COLLECTIONS = {"frames": "momentry_v1", "sentence_story": "sentence_story"}
-PROCESSORS = ("asr", "asrx", "asr-1", "yolo", "face", "pose", "ocr", "cut", "scene")
-
-# importer.py: UPSERT_BATCH points per upsert, and the "during-points" checkpoint follows a full
-# batch only. The demo video has 200 frame points at scale 1, fewer than one batch, so the
-# checkpoint would never fire: the kill tests add EXTRA_FRAME_POINTS points to video 0 before
-# exporting it, so that its frames snapshot holds one full batch and a partial one.
-EXTRA_FRAME_POINTS = 100
-
-KILL_POINTS = ["after-copy-face_detections", "after-copy-tkg_edges", "after-tables",
-               "after-insert-tkg_nodes", "during-points", "after-points", "before-commit"]
+KILL_POINTS = ["after-verify", "after-copy-face_detections", "after-copy-tkg_edges",
+               "after-tables", "after-insert-tkg_nodes", "after-keep-aside", "during-points",
+               "after-points", "during-processors", "before-commit"]
 # Kills before the id maps are built: no sequence value has been drawn yet.
-BEFORE_ID_MAPS = {"after-copy-face_detections", "after-copy-tkg_edges"}
+BEFORE_ID_MAPS = {"after-verify", "after-copy-face_detections", "after-copy-tkg_edges"}
 # Kills before the first Qdrant write.
-BEFORE_QDRANT = BEFORE_ID_MAPS | {"after-tables", "after-insert-tkg_nodes"}
+BEFORE_QDRANT = BEFORE_ID_MAPS | {"after-tables", "after-insert-tkg_nodes", "after-keep-aside"}
 
 
-# ---------------------------------------------------------------- target state
-def table_columns(repo, table: str) -> list[str]:
-    return [r[0] for r in repo.sql(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-        "AND table_name = %s ORDER BY ordinal_position", (SCHEMA, table))]
-
-
-def pg_rows(repo) -> dict[str, list[tuple]]:
-    """Every row of every target table, ordered by the first column (the key)."""
-    return {table: repo.sql(sql.SQL("SELECT * FROM {} ORDER BY 1").format(
-        sql.Identifier(SCHEMA, table))) for table in TABLES}
-
-
-def sequences_used(repo) -> dict[str, int]:
-    """How many values each id sequence has handed out.
-
-    Kept apart from the rows on purpose: sequences are not transactional in PostgreSQL, so a
-    rolled-back (or killed) import legitimately advances them although it changed no row.
-    """
-    used = {}
-    for table in SEQUENCED:
-        last_value, is_called = repo.sql(sql.SQL("SELECT last_value, is_called FROM {}").format(
-            sql.Identifier(SCHEMA, f"{table}_id_seq")))[0]
-        used[table] = last_value if is_called else last_value - 1
-    return used
-
-
-qdrant = ContentRepo.qdrant  # qdrant(repo): the repo's local storage, closed after use
-
-
-def qdrant_points(repo, file_uuid: str = U) -> dict[str, int | None]:
-    """Points of the file per prod collection; None where the collection does not exist."""
-    counts = {}
-    with qdrant(repo) as client:
-        for logical, name in PROD_COLLECTIONS.items():
-            counts[logical] = (vectors.count_file_points(client, name, "file_uuid", file_uuid)
-                               if client.collection_exists(name) else None)
-    return counts
-
-
-def output_dir(repo) -> Path:
-    return repo.config().env("prod").output_dir
-
-
-def processor_files(repo, file_uuid: str = U) -> dict[str, bytes]:
-    """The file's processor JSON in the prod output dir, temporary files (.name.xxx) included."""
-    folder = output_dir(repo)
-    if not folder.exists():
-        return {}
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if file_uuid in p.name}
-
-
-def target_state(repo) -> dict:
-    return {"rows": pg_rows(repo), "points": qdrant_points(repo), "json": processor_files(repo)}
-
-
-def status_of(repo, file_uuid: str = U):
-    rows = repo.sql("SELECT status FROM public.files WHERE file_uuid = %s", (file_uuid,))
-    return rows[0][0] if rows else None
+def without_temporary(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Processor JSON by name, without the temporary file a kill while writing leaves."""
+    return {name: data for name, data in files.items() if not name.startswith(".")}
 
 
 def shift_ids(repo, rows: dict[str, list[tuple]], offsets: dict[str, int]) -> dict[str, list[tuple]]:
@@ -135,113 +60,6 @@ def shift_ids(repo, rows: dict[str, list[tuple]], offsets: dict[str, int]) -> di
         shifted[table] = [tuple(value + moves[i] if i in moves and value is not None else value
                                 for i, value in enumerate(row)) for row in table_rows]
     return shifted
-
-
-# ---------------------------------------------------------------- packages
-def fix_checksum(pkg: Path, relative: str) -> None:
-    """Record the current hash of `relative` in SHA256SUMS, as a careless re-packer would
-    (the same method as tests/test_verify.py)."""
-    sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
-    assert relative in sums
-    sums[relative] = manifest.sha256_file(pkg / relative)
-    sums_path.write_bytes(manifest.render_checksums(sums))
-
-
-def metadata_of(pkg: Path) -> dict:
-    return json.loads((pkg / layout.METADATA).read_text(encoding="utf-8"))
-
-
-def reseal(pkg: Path, change_metadata=None) -> None:
-    """Re-pack carefully: every checksum and metadata.json's content_sha256 recomputed, so that
-    `verify` passes and the check under test (the importer's) is the one that fires.
-
-    Fixing one file's checksum is not enough for that: content_sha256 covers the data files'
-    checksums, and verify compares it last.
-    """
-    sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
-    sums = {relative: manifest.sha256_file(pkg / relative) for relative in sums}
-    metadata = metadata_of(pkg)
-    if change_metadata:
-        change_metadata(metadata)
-    metadata["content_sha256"] = manifest.content_sha256(manifest.data_checksums(sums),
-                                                         metadata["registration"])
-    (pkg / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
-    sums[layout.METADATA] = manifest.sha256_file(pkg / layout.METADATA)
-    sums_path.write_bytes(manifest.render_checksums(sums))
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
-
-
-def write_csv(path: Path, rows: list[list[str]]) -> None:
-    # Python writes an empty field unquoted, as PostgreSQL writes NULL; the demo data has no
-    # empty strings (asserted where it matters), so nothing changes meaning.
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def add_frame_points(repo, count: int) -> None:
-    """More frame points for video 0 in dev, so its snapshot spans more than one upsert batch."""
-    from qdrant_client import models
-
-    rng = np.random.default_rng(7)
-    collection = repo.config().env("dev").collections["frames"]
-    points = [models.PointStruct(
-        id=str(uuidlib.uuid5(uuidlib.UUID(U), f"extra-frame-{k}")),
-        vector=rng.standard_normal(512).astype("float32").tolist(),
-        payload={"file_uuid": U, "frame": 100000 + k, "extra": True}) for k in range(count)]
-    with qdrant(repo) as client:
-        client.upsert(collection, points=points, wait=True)
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """Module cache of exported packages: kind -> folder."""
-    return {"folder": tmp_path_factory.mktemp("exported")}
-
-
-def _package(seeded_repo, tmp_path, exported, kind: str) -> Path:
-    if kind not in exported:
-        if kind == "big":
-            add_frame_points(seeded_repo, EXTRA_FRAME_POINTS)
-        out = exported["folder"] / kind
-        seeded_repo.ok("file", "export", "--uuid", U, "--version", VERSION, "--out", str(out))
-        exported[kind] = out
-    copy = tmp_path / "pkg"
-    shutil.copytree(exported[kind], copy, symlinks=True)
-    return copy
-
-
-@pytest.fixture
-def package(seeded_repo, tmp_path, exported) -> Path:
-    """A fresh copy of the exported package of demo video 0 (free to damage)."""
-    return _package(seeded_repo, tmp_path, exported, "plain")
-
-
-@pytest.fixture
-def big_package(seeded_repo, tmp_path, exported) -> Path:
-    """Demo video 0 with EXTRA_FRAME_POINTS more frame points (two upsert batches)."""
-    pkg = _package(seeded_repo, tmp_path, exported, "big")
-    assert metadata_of(pkg)["collections"]["frames"]["points"] > 256
-    return pkg
-
-
-def import_args(pkg: Path, *extra: str) -> tuple[str, ...]:
-    return ("file", "import", "--package", str(pkg), "--env", "prod", *extra)
-
-
-def assert_complete_import(repo, pkg: Path) -> None:
-    """Qdrant and processor JSON hold exactly the package's content for the file."""
-    metadata = metadata_of(pkg)
-    assert qdrant_points(repo) == {logical: c["points"] for logical, c in metadata["collections"].items()}
-    assert processor_files(repo) == {
-        f"{U}.{name}.json": (pkg / relative).read_bytes() for name, relative in metadata["processors"].items()}
-    assert status_of(repo) == "registered_processed"
 
 
 # ---------------------------------------------------------------- 1. atomicity under SIGKILL
@@ -274,6 +92,8 @@ def test_kill_first_import_then_rerun(seeded_repo, big_package, point):
     json_files = processor_files(seeded_repo)
     if point == "before-commit":
         assert sorted(json_files) == sorted(f"{U}.{name}.json" for name in PROCESSORS)
+    elif point == "during-processors":  # killed while writing the first one, under a temporary name
+        assert len(json_files) == 1 and next(iter(json_files)).startswith(f".{U}.{PROCESSORS[0]}.json.")
     else:
         assert json_files == {}
     killed_used = sequences_used(seeded_repo)
@@ -339,34 +159,64 @@ def test_kill_reimport_then_rerun(seeded_repo, big_package, point):
         assert 0 < points["frames"] < total["frames"]
     else:
         assert points == total
-    assert processor_files(seeded_repo) == first_json
+    assert without_temporary(processor_files(seeded_repo)) == first_json
 
+    # The rerun first puts back what the killed run changed (momrel/filepkg/recovery.py), then
+    # imports: temporary files included, nothing of the killed run is left.
     seeded_repo.ok(*import_args(pkg))
     assert pg_rows(seeded_repo) == first
     assert_complete_import(seeded_repo, pkg)
 
 
+# ---------------------------------------------------------------- 1b. the next import puts back
+def refused_package(package, tmp_path):
+    """A package every import refuses after its recovery step (its natural key disagrees)."""
+    refused = tmp_path / "refused"
+    shutil.copytree(package, refused)
+    reseal(refused, lambda m: m["tables"]["identities"].update(natural_key=["id"]))
+    return refused
+
+
+def imports_left(repo) -> list:
+    return list((repo.root / ".momrel" / "imports").iterdir())
+
+
+@pytest.mark.parametrize("kill", [{"MOMREL_KILL_AT": "during-points"},
+                                  {"MOMREL_KILL_AT": "during-processors"},
+                                  {"MOMREL_FAIL_AT": "after-points", "MOMREL_KILL_AT": "during-restore"}])
+def test_killed_import_is_put_back_by_the_next_one(seeded_repo, package, big_package, tmp_path, kill):
+    """A re-import killed after it changed Qdrant or the JSON (or killed while putting them back
+    after a failure): the next import on the host, even one that is then refused, puts the
+    file back exactly as it was before the killed run, processed status included."""
+    seeded_repo.ok(*import_args(package))
+    before = full_state(seeded_repo)
+    killed = seeded_repo.momrel(*import_args(big_package), **kill)
+    assert killed.returncode == -9, killed.stderr
+    assert full_state(seeded_repo) != before and status_of(seeded_repo) == "registered"
+
+    line = one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))))
+    assert "natural_key" in line
+    assert full_state(seeded_repo) == before
+    assert status_of(seeded_repo) == "registered_processed"
+    assert imports_left(seeded_repo) == []
+
+
+def test_import_killed_after_its_commit_is_kept(seeded_repo, package, big_package, tmp_path):
+    """Killed between the commit and the removal of its folder: PostgreSQL says the transaction
+    committed, so the next import keeps the completed import and only cleans up."""
+    seeded_repo.ok(*import_args(package))
+    killed = seeded_repo.momrel(*import_args(big_package), MOMREL_KILL_AT="after-commit")
+    assert killed.returncode == -9
+    assert len(imports_left(seeded_repo)) == 1
+    assert_complete_import(seeded_repo, big_package)
+    completed = full_state(seeded_repo)
+
+    one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))))
+    assert full_state(seeded_repo) == completed
+    assert imports_left(seeded_repo) == []
+
+
 # ---------------------------------------------------------------- 2. bad packages
-def expect_rejected(repo, pkg: Path, *fragments: str, extra: tuple[str, ...] = (),
-                    exit_code: int = 1) -> str:
-    """The import fails with one error line naming every fragment, and changes nothing."""
-    before = target_state(repo)
-    result = repo.momrel(*import_args(pkg, *extra))
-    line = one_line_error(result)
-    assert result.returncode == exit_code, (result.returncode, line)
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert target_state(repo) == before
-    return line
-
-
-def expect_nothing_imported(repo) -> None:
-    assert all(rows == [] for rows in pg_rows(repo).values())
-    assert processor_files(repo) == {}  # temporary names (.{uuid}.{name}.json.xxx) included
-    with qdrant(repo) as client:  # not even created
-        assert not any(client.collection_exists(name) for name in PROD_COLLECTIONS.values())
-
-
 def test_checksum_mismatch(seeded_repo, package):
     path = package / "face_detections.csv"
     data = bytearray(path.read_bytes())

@@ -158,7 +158,11 @@ def _load(conn, client, config: Config, env: Environment, plan: ImportPlan, priv
     except BaseException as failure:
         _put_back(client, config, env, url, target_uuid, kept if outside_touched else None,
                   demoted, failure, private)
+        if isinstance(failure, OSError):
+            raise MomrelError(f"import failed, target left as it was: "
+                              f"{failure.strerror or failure}") from None
         raise
+    faults.checkpoint("after-commit")
     # Committed: nothing to put back should this process die before its folder is removed.
     (private / recovery.JOURNAL).unlink(missing_ok=True)
     result.phases["processors_and_commit"] = time.monotonic() - clock

@@ -12,7 +12,6 @@ the import created. A file that had nothing gets nothing back.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -144,6 +143,9 @@ def _restore_points(client, saved: SavedPoints, target_uuid: str) -> None:
 
 
 def _restore_json(destination: Path, copy: Path | None) -> None:
+    # Temporary files of an import killed while writing (its next run restores for it).
+    for leftover in destination.parent.glob(f".{destination.name}.*"):
+        leftover.unlink(missing_ok=True)
     if copy is None:
         destination.unlink(missing_ok=True)
         return

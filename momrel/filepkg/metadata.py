@@ -174,6 +174,12 @@ def _parse(root: _Field) -> PackageMetadata:
             raise item.fail("not a valid processor name (letters, digits, '.', '_', '-')")
         processors[name] = item.layout_path(layout.processor_path(name))
     registration = root["registration"].mapping()
+    # Descriptive fields: not used to import, but read by people, so they must be what they say.
+    root["created_at"].string()
+    for key in ("environment", "schema", "registration_table", "registration_key"):
+        root["source"][key].string()
+    for key in ("name", "version"):
+        root["tool"][key].string()
     return PackageMetadata(
         file_uuid=root["file_uuid"].string(UUID_RE, "a lower-case hyphenated UUID"),
         version=root["version"].string(VERSION_RE, "a version like 1.0.0"),
