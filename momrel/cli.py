@@ -261,7 +261,9 @@ def file_export(file_uuid, version, out, env_name, force, as_json):
 def file_import(package, env_name, target_uuid, register_url, register_timeout, as_json):
     """Import a package into an environment: rows, points, processor JSON, then status.
 
-    All-or-nothing for PostgreSQL (one transaction); safe to run again after any failure.
+    The package is verified into a private copy and checked against params.yaml and the
+    target before anything changes (docs/import.md). All or nothing: a failure puts the
+    file's previous rows, points, JSON and status back; after a crash, the next import does.
     """
     from momrel.filepkg.importer import import_package
 
@@ -272,6 +274,8 @@ def file_import(package, env_name, target_uuid, register_url, register_timeout, 
     if as_json:
         _print_json(result.as_json())
     else:
+        for recovered in result.recovered:
+            click.echo(f"put back {recovered}: a killed import had left it half-changed")
         click.echo(f"imported {result.source_uuid} as {result.target_uuid} into {result.schema} "
                    f"({sum(result.rows.values()):,} rows, {sum(result.points.values()):,} points, "
                    f"{result.processors} processor files, {result.seconds:.1f} s)")

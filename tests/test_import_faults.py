@@ -40,6 +40,8 @@ KILL_POINTS = ["after-verify", "after-copy-face_detections", "after-copy-tkg_edg
 BEFORE_ID_MAPS = {"after-verify", "after-copy-face_detections", "after-copy-tkg_edges"}
 # Kills before the first Qdrant write.
 BEFORE_QDRANT = BEFORE_ID_MAPS | {"after-tables", "after-insert-tkg_nodes", "after-keep-aside"}
+# Kills after the journal was written: the next import puts the file back first.
+JOURNALED = {"after-keep-aside", "during-points", "after-points", "during-processors", "before-commit"}
 
 
 def without_temporary(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -163,7 +165,8 @@ def test_kill_reimport_then_rerun(seeded_repo, big_package, point):
 
     # The rerun first puts back what the killed run changed (momrel/filepkg/recovery.py), then
     # imports: temporary files included, nothing of the killed run is left.
-    seeded_repo.ok(*import_args(pkg))
+    rerun = seeded_repo.ok(*import_args(pkg))
+    assert (f"put back {U}" in rerun.stdout) == (point in JOURNALED), rerun.stdout
     assert pg_rows(seeded_repo) == first
     assert_complete_import(seeded_repo, pkg)
 

@@ -118,14 +118,8 @@ def plan_tables(conn, config: Config, env: Environment, meta: PackageMetadata,
         if table.natural_key != rule.natural_key:
             raise _disagree(f"tables.{name}.natural_key", list(table.natural_key),
                             list(rule.natural_key))
-        target_columns = {c.name for c in catalog.table_columns(conn, schema, name)}
-        if not target_columns:
-            raise MomrelError(f"target table {schema}.{name} does not exist")
         columns = table.column_names
-        for column in columns:
-            if column not in target_columns:
-                raise MomrelError(f"package column {name}.{column} does not exist in the target "
-                                  f"table {schema}.{name} (package from a newer schema?)")
+        _check_target_has(conn, schema, name, columns)
         primary_key = catalog.primary_key(conn, schema, name)
         _require_columns(name, columns, primary_key, f"primary key of {schema}.{name}")
         if rule.file_column:
@@ -158,6 +152,17 @@ def plan_tables(conn, config: Config, env: Environment, meta: PackageMetadata,
         return [plans[name] for name in order.static_order()]
     except graphlib.CycleError as exc:
         raise MomrelError(f"foreign keys between packaged tables form a cycle: {exc.args[1]}") from None
+
+
+def _check_target_has(conn, schema: str, table: str, columns: tuple[str, ...]) -> None:
+    """The target table exists and has every column the package brings."""
+    target_columns = {c.name for c in catalog.table_columns(conn, schema, table)}
+    if not target_columns:
+        raise MomrelError(f"target table {schema}.{table} does not exist")
+    for column in columns:
+        if column not in target_columns:
+            raise MomrelError(f"package column {table}.{column} does not exist in the target "
+                              f"table {schema}.{table} (package from a newer schema?)")
 
 
 def _require_columns(table: str, present: tuple[str, ...], needed: tuple[str, ...], what: str) -> None:
@@ -203,14 +208,8 @@ def _plan_foreign_keys(conn, config: Config, schema: str, plans: dict[str, Table
 
 def plan_registration(conn, config: Config, env: Environment, meta: PackageMetadata) -> dict:
     reg = config.registration
-    target_columns = {c.name for c in catalog.table_columns(conn, env.schema, reg.table)}
-    if not target_columns:
-        raise MomrelError(f"target table {env.schema}.{reg.table} does not exist")
     registration = meta.registration
-    for column in registration:
-        if column not in target_columns:
-            raise MomrelError(f"package column {reg.table}.{column} does not exist in the target "
-                              f"table {env.schema}.{reg.table} (package from a newer schema?)")
+    _check_target_has(conn, env.schema, reg.table, tuple(registration))
     if reg.key in registration and registration[reg.key] != meta.file_uuid:
         raise MomrelError(f"metadata.json registration.{reg.key} is {registration[reg.key]!r}, "
                           f"not the package's file_uuid {meta.file_uuid}")

@@ -221,11 +221,9 @@ def _load_points(client, plan: SnapshotPlan, source_uuid: str, target_uuid: str,
         for point in reader.points():
             payload = dict(point.payload)
             payload[plan.file_uuid_key] = target_uuid
-            vector = point.vectors[""].tolist() if list(point.vectors) == [""] else \
-                {name: v.tolist() for name, v in point.vectors.items()}
             batch.append(models.PointStruct(
                 id=target_point_id(point.id, source_uuid, target_uuid, plan.logical),
-                vector=vector, payload=payload))
+                vector=point.qdrant_vector(), payload=payload))
             if len(batch) == UPSERT_BATCH:
                 client.upsert(plan.target_collection, points=batch, wait=True)
                 count += len(batch)

@@ -132,9 +132,8 @@ def _restore_points(client, saved: SavedPoints, target_uuid: str) -> None:
         reader = snapshot.SnapshotReader(f, str(saved.path))
         batch = []
         for point in reader.points():
-            vector = point.vectors[""].tolist() if list(point.vectors) == [""] else \
-                {name: v.tolist() for name, v in point.vectors.items()}
-            batch.append(models.PointStruct(id=point.id, vector=vector, payload=point.payload))
+            batch.append(models.PointStruct(id=point.id, vector=point.qdrant_vector(),
+                                            payload=point.payload))
             if len(batch) == UPSERT_BATCH:
                 client.upsert(saved.collection, points=batch, wait=True)
                 batch = []

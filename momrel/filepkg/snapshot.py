@@ -109,6 +109,12 @@ class SnapshotPoint:
     payload: dict
     vectors: dict[str, np.ndarray]   # vector name -> float32 array ('' for the default vector)
 
+    def qdrant_vector(self):
+        """The vectors as qdrant-client takes them: a list for the unnamed vector, else a dict."""
+        if list(self.vectors) == [""]:
+            return self.vectors[""].tolist()
+        return {name: v.tolist() for name, v in self.vectors.items()}
+
 
 def write(out: BinaryIO, header: SnapshotHeader, points: Iterable) -> int:
     """Write header, points (qdrant Records or SnapshotPoints) and trailer; return the count.

@@ -49,6 +49,13 @@ def _refuse_constant(name: str):
     raise _Refused(f"{name} is not JSON")
 
 
+def _decoder(keep: bool) -> json.JSONDecoder:
+    return json.JSONDecoder(object_pairs_hook=_pairs_hook(keep), parse_constant=_refuse_constant)
+
+
+_DECODERS = {True: _decoder(True), False: _decoder(False)}
+
+
 def loads(data: bytes, label: str, keep: bool = True, max_depth: int = MAX_DEPTH) -> Any:
     """Parse `data`; a problem is one MomrelError line naming `label`.
 
@@ -60,15 +67,15 @@ def loads(data: bytes, label: str, keep: bool = True, max_depth: int = MAX_DEPTH
     except UnicodeDecodeError as exc:
         raise MomrelError(f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook(keep),
-                           parse_constant=_refuse_constant)
+        value = _DECODERS[keep].decode(text)
     except RecursionError:
         raise MomrelError(f"{label}: nested more deeply than {max_depth} levels") from None
     except _Refused as exc:
         raise MomrelError(f"{label}: not valid JSON ({exc})") from None
     except ValueError as exc:
         raise MomrelError(f"{label}: not valid JSON ({exc})") from None
-    if depth(value) > max_depth:
+    # Each level takes at least two characters: a short text cannot be too deep.
+    if len(text) > 2 * max_depth and depth(value) > max_depth:
         raise MomrelError(f"{label}: nested more deeply than {max_depth} levels")
     return value if keep else None
 
