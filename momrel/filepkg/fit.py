@@ -17,6 +17,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psycopg import sql
+
 from momrel import catalog, vectors
 from momrel.config import Config, Environment, Through
 from momrel.errors import MomrelError
@@ -45,13 +47,13 @@ class TablePlan:
     foreign_keys: list[catalog.ForeignKey] = field(default_factory=list)  # to packaged tables
 
     @property
-    def stage(self):
-        from psycopg import sql
+    def stage(self) -> sql.Identifier:
+        """The temporary table the CSV is copied into."""
         return sql.Identifier(f"momrel_stage_{self.name}")
 
     @property
-    def id_map(self):
-        from psycopg import sql
+    def id_map(self) -> sql.Identifier:
+        """The temporary table mapping package ids to target ids."""
         return sql.Identifier(f"momrel_map_{self.name}")
 
 
