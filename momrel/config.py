@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from momrel.errors import ConfigError
+from momrel.vectors import DISTANCES, MAX_VECTOR_SIZE
 
 PARAMS_FILE = "params.yaml"
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -27,7 +28,6 @@ ENV_FILE_RE = re.compile(r"^\.?[A-Za-z0-9_.-]+$")
 # A uuid as momrel writes it (lower-case, hyphenated): the only form a package may use.
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 VERSION_RE = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
-DISTANCES = ("Cosine", "Euclid", "Dot", "Manhattan")
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def _parse_collections(reader: _Reader) -> dict[str, CollectionRule]:
         result[name] = CollectionRule(
             name=name,
             file_uuid_key=item.child("file_uuid_key").string(),
-            vector_size=vectors.child("size").integer(1, 65536),
+            vector_size=vectors.child("size").integer(1, MAX_VECTOR_SIZE),
             distance=distance,
         )
     return result

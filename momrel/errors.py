@@ -1,6 +1,12 @@
 """The one exception type the CLI turns into a single readable line and a non-zero exit."""
 
 
+def shown(value) -> str:
+    """A value from outside as a one-line message shows it: repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class MomrelError(Exception):
     """An expected failure: bad input, missing data, unreachable service.
 

@@ -26,6 +26,11 @@ SERVER_PAGE = 512
 LOCAL_RETRIEVE_BATCH = 1000
 
 
+# Qdrant's spellings of its distances, and its limit on dense vector dimensions.
+DISTANCES = ("Cosine", "Euclid", "Dot", "Manhattan")
+MAX_VECTOR_SIZE = 65536
+
+
 @dataclass(frozen=True)
 class VectorSpec:
     """One vector of a point: name ('' for the unnamed default vector), size, distance."""
@@ -33,6 +38,28 @@ class VectorSpec:
     name: str
     size: int
     distance: str  # Qdrant's spelling: Cosine, Euclid, Dot, Manhattan
+
+
+def specs_problem(specs) -> str | None:
+    """What is wrong with a vector configuration read from outside (a package), or None.
+
+    Qdrant's two shapes of a collection: one unnamed vector, or named ones, each once; momrel
+    lists them sorted by name (vector_specs)."""
+    if not specs:
+        return "a collection needs at least one vector"
+    for spec in specs:
+        if not 1 <= spec.size <= MAX_VECTOR_SIZE:
+            return f"vector size {spec.size} is out of range 1..{MAX_VECTOR_SIZE}"
+        if spec.distance not in DISTANCES:
+            return f"distance {spec.distance!r} is not one of {', '.join(DISTANCES)}"
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        return "a vector name is listed twice"
+    if len(names) > 1 and "" in names:
+        return "the unnamed vector cannot be mixed with named ones"
+    if names != sorted(names):
+        return "vectors are not sorted by name"
+    return None
 
 
 def local_path(root: Path) -> Path:

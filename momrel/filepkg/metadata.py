@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from momrel.config import DISTANCES, FILE_NAME_RE, IDENTIFIER_RE, UUID_RE, VERSION_RE
-from momrel.errors import MomrelError
+from momrel.config import FILE_NAME_RE, IDENTIFIER_RE, UUID_RE, VERSION_RE
+from momrel.errors import MomrelError, shown
 from momrel.filepkg import layout
 from momrel.filepkg.members import safe_relative
-from momrel.vectors import VectorSpec
+from momrel.vectors import MAX_VECTOR_SIZE, VectorSpec, specs_problem
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Column names as PostgreSQL allows them (any printable text up to 63 bytes); they reach SQL
 # only through psycopg.sql.Identifier and only after the target's catalog confirmed them.
 _MAX_NAME_BYTES = 63
-_MAX_VECTOR_SIZE = 65536
 
 
 @dataclass(frozen=True)
@@ -97,17 +96,17 @@ class _Field:
 
     def mapping(self) -> dict:
         if not isinstance(self.value, dict):
-            raise self.fail(f"expected an object, got {_shown(self.value)}")
+            raise self.fail(f"expected an object, got {shown(self.value)}")
         return self.value
 
     def list(self) -> list["_Field"]:
         if not isinstance(self.value, list):
-            raise self.fail(f"expected a list, got {_shown(self.value)}")
+            raise self.fail(f"expected a list, got {shown(self.value)}")
         return [_Field(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
 
     def string(self, pattern: re.Pattern | None = None, what: str = "") -> str:
         if not isinstance(self.value, str) or not self.value:
-            raise self.fail(f"expected a non-empty string, got {_shown(self.value)}")
+            raise self.fail(f"expected a non-empty string, got {shown(self.value)}")
         if pattern is not None and not pattern.fullmatch(self.value):
             raise self.fail(f"{self.value!r} is not {what}")
         return self.value
@@ -138,18 +137,13 @@ class _Field:
     def integer(self, low: int = 0, high: int = 2**63 - 1) -> int:
         if isinstance(self.value, bool) or not isinstance(self.value, int) \
                 or not low <= self.value <= high:
-            raise self.fail(f"expected an integer in {low}..{high}, got {_shown(self.value)}")
+            raise self.fail(f"expected an integer in {low}..{high}, got {shown(self.value)}")
         return self.value
 
     def boolean(self) -> bool:
         if not isinstance(self.value, bool):
-            raise self.fail(f"expected true or false, got {_shown(self.value)}")
+            raise self.fail(f"expected true or false, got {shown(self.value)}")
         return self.value
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse(data: Any, label: str) -> PackageMetadata:
@@ -214,19 +208,6 @@ def _table(name: str, item: _Field) -> TableMeta:
     return table
 
 
-def check_vector_names(specs: list[VectorSpec], fail) -> None:
-    """One unnamed vector, or named ones each once (Qdrant's two shapes of a collection)."""
-    if not specs:
-        raise fail("a collection needs at least one vector")
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        raise fail("a vector name is listed twice")
-    if len(specs) > 1 and "" in names:
-        raise fail("the unnamed vector cannot be mixed with named ones")
-    if names != sorted(names):
-        raise fail("vectors are not sorted by name")
-
-
 def _collection(name: str, item: _Field) -> CollectionMeta:
     if not FILE_NAME_RE.fullmatch(name):
         raise item.fail("not a valid collection name")
@@ -234,13 +215,13 @@ def _collection(name: str, item: _Field) -> CollectionMeta:
     specs = []
     for vector in item["vectors"].list():
         distance = vector["distance"].string()
-        if distance not in DISTANCES:
-            raise vector["distance"].fail(f"{distance!r} is not one of {', '.join(DISTANCES)}")
         name_field = vector["name"]
         if not isinstance(name_field.value, str):
-            raise name_field.fail(f"expected a string, got {_shown(name_field.value)}")
-        specs.append(VectorSpec(name_field.value, vector["size"].integer(1, _MAX_VECTOR_SIZE), distance))
-    check_vector_names(specs, item["vectors"].fail)
+            raise name_field.fail(f"expected a string, got {shown(name_field.value)}")
+        specs.append(VectorSpec(name_field.value, vector["size"].integer(1, MAX_VECTOR_SIZE), distance))
+    problem = specs_problem(specs)
+    if problem:
+        raise item["vectors"].fail(problem)
     return CollectionMeta(
         name=name, path=path, points=item["points"].integer(),
         source_collection=item["source_collection"].string(),

@@ -26,10 +26,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from momrel.config import DISTANCES, UUID_RE
-from momrel.errors import MomrelError
+from momrel.config import UUID_RE
+from momrel.errors import MomrelError, shown
 from momrel.filepkg import strictjson
-from momrel.vectors import VectorSpec
+from momrel.vectors import VectorSpec, specs_problem
 
 MAGIC = b"MRQSNAP1"
 TRAILER = b"MRQSEND1"
@@ -39,7 +39,6 @@ _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 # A record's JSON part larger than this is treated as corruption rather than allocated.
 MAX_META_BYTES = 64 * 1024 * 1024
-MAX_VECTOR_SIZE = 65536  # Qdrant's own limit on dense vector dimensions
 MAX_POINT_ID = 2**64 - 1  # Qdrant's numeric ids are unsigned 64-bit
 
 
@@ -86,14 +85,9 @@ class SnapshotHeader:
                               for v in data["vectors"]),
                 point_count=int(data["point_count"]),
             )
-            for spec in header.vectors:
-                if not 1 <= spec.size <= MAX_VECTOR_SIZE:
-                    raise ValueError(f"vector size {spec.size} out of range 1..{MAX_VECTOR_SIZE}")
-                if spec.distance not in DISTANCES:
-                    raise ValueError(f"distance {spec.distance!r} is not one of {', '.join(DISTANCES)}")
-            names = [spec.name for spec in header.vectors]
-            if not names or len(set(names)) != len(names) or (len(names) > 1 and "" in names):
-                raise ValueError("vectors must be one unnamed vector or distinct named ones")
+            problem = specs_problem(header.vectors)
+            if problem:
+                raise ValueError(problem)
             if not UUID_RE.fullmatch(header.file_uuid):
                 raise ValueError(f"file_uuid {header.file_uuid!r} is not a lower-case hyphenated UUID")
             if not header.file_uuid_key or header.point_count < 0:
@@ -203,14 +197,14 @@ def check_point(point: SnapshotPoint, header: SnapshotHeader, label: str) -> Non
     file under the header's key, finite vectors (NaN or Infinity would rank first in every
     search, with score NaN)."""
     if not valid_point_id(point.id):
-        raise MomrelError(f"{label}: point id {_shown(point.id)} is neither an unsigned 64-bit "
+        raise MomrelError(f"{label}: point id {shown(point.id)} is neither an unsigned 64-bit "
                           "integer nor a lower-case hyphenated UUID")
     if not isinstance(point.payload, dict):
         raise MomrelError(f"{label}: point {point.id}: payload is not an object")
     owner = point.payload.get(header.file_uuid_key)
     if owner != header.file_uuid:
         raise MomrelError(f"{label}: point {point.id}: payload {header.file_uuid_key!r} is "
-                          f"{_shown(owner)}, not the package's file {header.file_uuid}")
+                          f"{shown(owner)}, not the package's file {header.file_uuid}")
     for name, vector in point.vectors.items():
         if not np.isfinite(vector).all():
             raise MomrelError(f"{label}: point {point.id}: vector '{name or '(default)'}' holds "
@@ -223,11 +217,6 @@ def valid_point_id(point_id) -> bool:
     if isinstance(point_id, int):
         return 0 <= point_id <= MAX_POINT_ID
     return isinstance(point_id, str) and bool(UUID_RE.fullmatch(point_id))
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class PointIds:

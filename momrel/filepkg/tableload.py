@@ -92,7 +92,7 @@ def _columns(names, alias: str = "") -> sql.Composable:
     return sql.SQL(", ").join(prefix + sql.Identifier(n) for n in names)
 
 
-def _shown(row) -> str:
+def _values(row) -> str:
     return ", ".join(str(v) for v in row)
 
 
@@ -107,7 +107,7 @@ def _check_key(conn, plan: TablePlan, key: tuple[str, ...], what: str) -> None:
                                "LIMIT 1").format(cols=_columns(key), stage=plan.stage)).fetchone()
     if row:
         raise MomrelError(f"package is inconsistent: {plan.name}.csv has {what} "
-                          f"({', '.join(key)}) = ({_shown(row)}) twice")
+                          f"({', '.join(key)}) = ({_values(row)}) twice")
 
 
 def _check_file_column(conn, plan: TablePlan, source_uuid: str) -> None:
@@ -133,7 +133,7 @@ def _check_reference(conn, plan: TablePlan, fk, parent: TablePlan) -> None:
             parent=parent.stage, match=match)).fetchone()
     if row:
         raise MomrelError(f"package is inconsistent: {plan.name}.{', '.join(fk.columns)} = "
-                          f"{_shown(row)} has no row in {parent.name}.csv")
+                          f"{_values(row)} has no row in {parent.name}.csv")
 
 
 def _check_through(conn, plan: TablePlan, parent: TablePlan) -> None:
@@ -160,7 +160,7 @@ def _check_kept_keys(conn, schema: str, plan: TablePlan, target_uuid: str) -> No
             target=sql.Identifier(schema, plan.name), stage=plan.stage, match=match),
         (target_uuid,)).fetchone()
     if row:
-        raise MomrelError(f"{plan.name} row ({_shown(row[1:])}) of the package is, in the target, "
+        raise MomrelError(f"{plan.name} row ({_values(row[1:])}) of the package is, in the target, "
                           f"a row of file {row[0]}: refusing to overwrite it")
 
 
