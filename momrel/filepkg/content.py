@@ -102,18 +102,14 @@ def gather(config: Config, env: Environment, conn: psycopg.Connection, client,
 def check_processor_output(path: Path) -> None:
     """Present and valid JSON, by the rules verify applies on a target (momrel.filepkg.strictjson):
     a half-written output is never published, nor one that no target would accept."""
-    from momrel.filepkg.verify import MAX_PROCESSOR_JSON_BYTES
-
     if not path.is_file():
         raise MomrelError(f"missing processor output: {path}")
     try:
         with path.open("rb") as f:
-            data = f.read(MAX_PROCESSOR_JSON_BYTES + 1)
+            strictjson.check_document(f.read, f"processor output {path}",
+                                      layout.MAX_PROCESSOR_JSON_BYTES)
     except OSError as exc:
         raise MomrelError(f"processor output {path}: cannot read ({exc.strerror})") from None
-    if len(data) > MAX_PROCESSOR_JSON_BYTES:
-        raise MomrelError(f"processor output {path} is larger than {MAX_PROCESSOR_JSON_BYTES:,} bytes")
-    strictjson.loads(data, f"processor output {path}", keep=False)
 
 
 def processor_files(config: Config, env: Environment, file_uuid: str) -> list[Path]:

@@ -73,16 +73,12 @@ def render_metadata(metadata: dict) -> bytes:
     return (json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-# metadata.json is a few kilobytes; anything this large is not one.
-MAX_METADATA_BYTES = 16 * 1024 * 1024
-
-
 def read_metadata(package: Path) -> dict:
     """metadata.json of a package folder as a dict (format checked, fields not yet typed)."""
     path = package / layout.METADATA
     try:
         with path.open("rb") as f:
-            data = f.read(MAX_METADATA_BYTES + 1)
+            data = strictjson.read_bounded(f.read, layout.MAX_METADATA_BYTES, str(path))
     except FileNotFoundError:
         raise MomrelError(f"{path}: missing") from None
     except OSError as exc:
@@ -91,8 +87,6 @@ def read_metadata(package: Path) -> dict:
 
 
 def parse_metadata_bytes(data: bytes, label: str) -> dict:
-    if len(data) > MAX_METADATA_BYTES:
-        raise MomrelError(f"{label}: larger than {MAX_METADATA_BYTES:,} bytes")
     document = strictjson.loads(data, label)
     if not isinstance(document, dict) or document.get("format") != layout.FORMAT:
         raise MomrelError(f"{label}: not a momrel file package (format is not {layout.FORMAT!r})")

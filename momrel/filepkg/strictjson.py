@@ -80,6 +80,19 @@ def loads(data: bytes, label: str, keep: bool = True, max_depth: int = MAX_DEPTH
     return value if keep else None
 
 
+def read_bounded(read, limit: int, label: str) -> bytes:
+    """At most `limit` bytes from `read(n)`; more is refused rather than held in memory."""
+    data = read(limit + 1)
+    if len(data) > limit:
+        raise MomrelError(f"{label}: larger than {limit:,} bytes")
+    return data
+
+
+def check_document(read, label: str, limit: int) -> None:
+    """A whole document from `read(n)` is strict JSON of at most `limit` bytes (nothing kept)."""
+    loads(read_bounded(read, limit, label), label, keep=False)
+
+
 def depth(value: Any) -> int:
     """Nesting depth of a parsed value (a scalar is 0), without recursion."""
     deepest, stack = 0, [(value, 0)]

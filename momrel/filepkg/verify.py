@@ -21,11 +21,6 @@ from momrel.filepkg.metadata import CollectionMeta, PackageMetadata, TableMeta
 
 __all__ = ["VerifyReport", "safe_relative", "verify_package"]
 
-# SHA256SUMS lists a few dozen files.
-MAX_CHECKSUMS_BYTES = 1024 * 1024
-# A processor output is parsed whole (memory about twice its size); Momentry's largest are
-# tens of megabytes. Export refuses the same files, so no package exceeds it.
-MAX_PROCESSOR_JSON_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -70,7 +65,7 @@ def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> Verif
         raise MomrelError(f"{package}: {layout.CHECKSUMS} is missing")
     sums_label = f"{package / layout.CHECKSUMS}"
     with folder.open(layout.CHECKSUMS, copy_to) as reader:
-        text = _bounded(reader, MAX_CHECKSUMS_BYTES, sums_label)
+        text = strictjson.read_bounded(reader.read, layout.MAX_CHECKSUMS_BYTES, sums_label)
         reader.finish()
     try:
         checksums = manifest.parse_checksums(text.decode("utf-8"), sums_label)
@@ -84,7 +79,7 @@ def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> Verif
         raise MomrelError(f"{meta_label}: missing")
     with folder.open(layout.METADATA, copy_to) as reader:
         document = manifest.parse_metadata_bytes(
-            _bounded(reader, manifest.MAX_METADATA_BYTES, meta_label), meta_label)
+            strictjson.read_bounded(reader.read, layout.MAX_METADATA_BYTES, meta_label), meta_label)
         metadata_sha256 = reader.finish()
     meta = metadata.parse(document, meta_label)
     report = VerifyReport(package, meta.file_uuid, meta.version, metadata=meta)
@@ -125,13 +120,6 @@ def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> Verif
     return report
 
 
-def _bounded(reader: MemberReader, limit: int, label: str) -> bytes:
-    data = reader.read(limit + 1)
-    if len(data) > limit:
-        raise MomrelError(f"{label}: larger than {limit:,} bytes")
-    return data
-
-
 def _check_member(reader: MemberReader, check, expected_sha256: str, package: Path) -> None:
     """Run the part's check on the stream, then compare the hash of every byte read.
 
@@ -151,15 +139,15 @@ def _check_member(reader: MemberReader, check, expected_sha256: str, package: Pa
 
 def _checks(meta: PackageMetadata, report: VerifyReport, package: Path) -> dict:
     """Package path -> the check that parses it (each consumes a MemberReader)."""
-    checks = {layout.DATAPACKAGE: lambda r: _check_json(r, f"{package}: {layout.DATAPACKAGE}",
-                                                       manifest.MAX_METADATA_BYTES)}
+    checks = {layout.DATAPACKAGE: _json_check(f"{package}: {layout.DATAPACKAGE}",
+                                              layout.MAX_METADATA_BYTES)}
     for name, table in meta.tables.items():
         checks[table.path] = _table_check(table, report, package)
     for name, collection in meta.collections.items():
         checks[collection.path] = _snapshot_check(collection, meta.file_uuid, report, package)
     for name, path in meta.processors.items():
-        checks[path] = (lambda label: lambda r: _check_json(r, label, MAX_PROCESSOR_JSON_BYTES))(
-            f"{package}: processor {name} ({path})")
+        checks[path] = _json_check(f"{package}: processor {name} ({path})",
+                                   layout.MAX_PROCESSOR_JSON_BYTES)
     return checks
 
 
@@ -201,6 +189,6 @@ def _snapshot_check(collection: CollectionMeta, file_uuid: str, report: VerifyRe
     return check
 
 
-def _check_json(reader: MemberReader, label: str, limit: int) -> None:
-    strictjson.loads(_bounded(reader, limit, label), label, keep=False)
+def _json_check(label: str, limit: int):
+    return lambda reader: strictjson.check_document(reader.read, label, limit)
 
