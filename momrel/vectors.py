@@ -183,6 +183,29 @@ def _iter_local(client, collection: str, file_uuid_key: str, file_uuid: str) -> 
             yield found[point_id]
 
 
+UPSERT_BATCH = 256
+
+
+def upsert_batches(client, collection: str, points, after_batch=None) -> int:
+    """Upsert `points` (qdrant-client PointStructs, any iterable) in batches of UPSERT_BATCH,
+    waiting for each; `after_batch(n)` runs after each. Returns how many were written."""
+    batch, count = [], 0
+    for point in points:
+        batch.append(point)
+        if len(batch) == UPSERT_BATCH:
+            client.upsert(collection, points=batch, wait=True)
+            count += len(batch)
+            batch = []
+            if after_batch is not None:
+                after_batch(UPSERT_BATCH)
+    if batch:
+        client.upsert(collection, points=batch, wait=True)
+        count += len(batch)
+        if after_batch is not None:
+            after_batch(len(batch))
+    return count
+
+
 def create_collection(client, name: str, specs: list[VectorSpec]) -> None:
     from qdrant_client import models
 

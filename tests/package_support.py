@@ -34,9 +34,9 @@ REFERENCES = {"face_detections": {"identity_id": "identities"},
 PROD_COLLECTIONS = {"frames": "momentry_v1", "sentence_story": "sentence_story"}
 PROCESSORS = ("asr", "asrx", "asr-1", "yolo", "face", "pose", "ocr", "cut", "scene")
 
-# importer.py: UPSERT_BATCH points per upsert, and the "during-points" checkpoint follows a full
-# batch only. The demo video has 200 frame points at scale 1, fewer than one batch, so the
-# checkpoint would never fire: the kill tests add EXTRA_FRAME_POINTS points to video 0 before
+# vectors.UPSERT_BATCH points per upsert, and the importer's "during-points" checkpoint follows
+# each batch. The demo video has 200 frame points at scale 1, one batch, so a kill there would
+# land after all of them: the kill tests add EXTRA_FRAME_POINTS points to video 0 before
 # exporting it, so that its frames snapshot holds one full batch and a partial one.
 EXTRA_FRAME_POINTS = 100
 

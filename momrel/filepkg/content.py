@@ -112,8 +112,14 @@ def check_processor_output(path: Path) -> None:
         raise MomrelError(f"processor output {path}: cannot read ({exc.strerror})") from None
 
 
+def processor_file(env: Environment, file_uuid: str, name: str) -> Path:
+    """Where Momentry's processor `name` writes its output for a file: read by export, written
+    by import."""
+    return env.output_dir / f"{file_uuid}.{name}.json"
+
+
 def processor_files(config: Config, env: Environment, file_uuid: str) -> list[Path]:
-    return [env.output_dir / f"{file_uuid}.{name}.json" for name in config.processors]
+    return [processor_file(env, file_uuid, name) for name in config.processors]
 
 
 def _table_producer(conn, schema, info, infos, file_uuid):

@@ -26,24 +26,21 @@ points or JSON change is never reported as processed; running the import again f
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import tempfile
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from momrel import faults, pg, vectors
+from momrel import atomic, faults, pg, vectors
 from momrel.config import Config, Environment, normalize_uuid
 from momrel.errors import MomrelError
 from momrel.filepkg import fit, keepaside, recovery, register, tableload
+from momrel.filepkg.content import processor_file
 from momrel.filepkg.fit import ImportPlan, SnapshotPlan
 from momrel.filepkg.snapshot import SnapshotReader
 from momrel.filepkg.verify import verify_package
 from momrel.progress import progress_bars
 
-UPSERT_BATCH = 256
 COPY_CHUNK = 1 << 20
 
 
@@ -137,7 +134,7 @@ def _load(conn, client, config: Config, env: Environment, plan: ImportPlan, priv
             result.phases["postgres"] = time.monotonic() - clock
 
             clock = time.monotonic()
-            destinations = [_json_destination(env, target_uuid, name) for name in plan.processors]
+            destinations = [processor_file(env, target_uuid, name) for name in plan.processors]
             kept = keepaside.keep_aside(client, plan.snapshots, destinations, env.output_dir,
                                         target_uuid, private / "previous")
             # Should this process die from here on, the next import puts the kept state back
@@ -217,45 +214,28 @@ def _load_points(client, plan: SnapshotPlan, source_uuid: str, target_uuid: str,
         client.delete(plan.target_collection, wait=True,
                       points_selector=vectors.file_filter(plan.file_uuid_key, target_uuid))
         advance = bars.task(f"qdrant/{plan.logical}", plan.points)
-        batch, count = [], 0
-        for point in reader.points():
-            payload = dict(point.payload)
-            payload[plan.file_uuid_key] = target_uuid
-            batch.append(models.PointStruct(
-                id=target_point_id(point.id, source_uuid, target_uuid, plan.logical),
-                vector=point.qdrant_vector(), payload=payload))
-            if len(batch) == UPSERT_BATCH:
-                client.upsert(plan.target_collection, points=batch, wait=True)
-                count += len(batch)
-                advance(len(batch))
-                batch = []
-                faults.checkpoint("during-points")
-        if batch:
-            client.upsert(plan.target_collection, points=batch, wait=True)
-            count += len(batch)
-            advance(len(batch))
-    return count
 
+        def points():
+            for point in reader.points():
+                payload = dict(point.payload)
+                payload[plan.file_uuid_key] = target_uuid
+                yield models.PointStruct(
+                    id=target_point_id(point.id, source_uuid, target_uuid, plan.logical),
+                    vector=point.qdrant_vector(), payload=payload)
 
-def _json_destination(env: Environment, target_uuid: str, name: str) -> Path:
-    return env.output_dir / f"{target_uuid}.{name}.json"
+        def written(count: int) -> None:
+            advance(count)
+            faults.checkpoint("during-points")
+
+        return vectors.upsert_batches(client, plan.target_collection, points(), written)
 
 
 def _copy_processors(processors: dict[str, Path], env: Environment, target_uuid: str) -> int:
     try:
         env.output_dir.mkdir(parents=True, exist_ok=True)
         for name, source in processors.items():
-            destination = _json_destination(env, target_uuid, name)
-            fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", dir=env.output_dir)
-            try:
-                with os.fdopen(fd, "wb") as out, source.open("rb") as data:
-                    shutil.copyfileobj(data, out, COPY_CHUNK)
-                    faults.checkpoint("during-processors")
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, destination)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic.copy_into_place(source, processor_file(env, target_uuid, name),
+                                   before_rename=lambda: faults.checkpoint("during-processors"))
     except OSError as exc:
         raise MomrelError(f"cannot write processor JSON to {env.output_dir}: "
                           f"{exc.strerror or exc}") from None

@@ -12,18 +12,15 @@ the import created. A file that had nothing gets nothing back.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from momrel import faults, vectors
+from momrel import atomic, faults, vectors
 from momrel.errors import MomrelError
 from momrel.filepkg import snapshot
 from momrel.filepkg.fit import SnapshotPlan
 
-UPSERT_BATCH = 256
 CHUNK = 1 << 20
 
 
@@ -72,7 +69,7 @@ def keep_aside(client, snapshots: list[SnapshotPlan], json_destinations: list[Pa
                      output_dir_existed=output_dir.is_dir())
     for plan in snapshots:
         saved = SavedPoints(plan.target_collection, plan.file_uuid_key,
-                            existed=client.collection_exists(plan.target_collection))
+                            existed=plan.collection_exists)
         if saved.existed:
             saved.path = folder / f"points-{len(kept.points)}.snapshot"
             saved.count = _save_points(client, plan, target_uuid, saved.path)
@@ -89,9 +86,9 @@ def keep_aside(client, snapshots: list[SnapshotPlan], json_destinations: list[Pa
 
 def _save_points(client, plan: SnapshotPlan, target_uuid: str, path: Path) -> int:
     name, key = plan.target_collection, plan.file_uuid_key
-    specs = tuple(vectors.vector_specs(client, name))
     count = vectors.count_file_points(client, name, key, target_uuid)
-    header = snapshot.SnapshotHeader(plan.logical, name, target_uuid, key, specs, count)
+    # plan.vectors are the collection's own: fit refused the package otherwise.
+    header = snapshot.SnapshotHeader(plan.logical, name, target_uuid, key, plan.vectors, count)
     with path.open("wb", buffering=CHUNK) as out:
         return snapshot.write(out, header, vectors.iter_file_points(client, name, key, target_uuid))
 
@@ -130,30 +127,16 @@ def _restore_points(client, saved: SavedPoints, target_uuid: str) -> None:
         return
     with saved.path.open("rb", buffering=CHUNK) as f:
         reader = snapshot.SnapshotReader(f, str(saved.path))
-        batch = []
-        for point in reader.points():
-            batch.append(models.PointStruct(id=point.id, vector=point.qdrant_vector(),
-                                            payload=point.payload))
-            if len(batch) == UPSERT_BATCH:
-                client.upsert(saved.collection, points=batch, wait=True)
-                batch = []
-        if batch:
-            client.upsert(saved.collection, points=batch, wait=True)
+        vectors.upsert_batches(client, saved.collection, (
+            models.PointStruct(id=point.id, vector=point.qdrant_vector(), payload=point.payload)
+            for point in reader.points()))
 
 
 def _restore_json(destination: Path, copy: Path | None) -> None:
     # Temporary files of an import killed while writing (its next run restores for it).
-    for leftover in destination.parent.glob(f".{destination.name}.*"):
+    for leftover in atomic.leftovers(destination):
         leftover.unlink(missing_ok=True)
     if copy is None:
         destination.unlink(missing_ok=True)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, copy.open("rb") as source:
-            shutil.copyfileobj(source, out, CHUNK)
-        shutil.copystat(copy, tmp)
-        os.replace(tmp, destination)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.copy_into_place(copy, destination, like=copy)

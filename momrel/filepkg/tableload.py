@@ -57,8 +57,7 @@ def _stage(conn, schema: str, plan: TablePlan, bars) -> int:
                     copy.write(chunk)
                     advance(len(chunk))
             return cur.rowcount
-    except (psycopg.errors.DataError, psycopg.errors.BadCopyFileFormat,
-            psycopg.errors.CharacterNotInRepertoire, psycopg.errors.IntegrityError) as exc:
+    except psycopg.errors.DataError as exc:  # a bad cell, a bad encoding, a malformed line
         raise MomrelError(f"{plan.csv.name}: {_pg_message(exc)}") from None
 
 
