@@ -37,9 +37,11 @@ class UnknownRef(GitError):
 
 
 class MissingPath(GitError):
-    def __init__(self, message: str, ref: str, path: str, commit: str):
-        super().__init__(message)
-        self.ref, self.path, self.commit = ref, path, commit
+    """No file at `path` in that commit; `reason` says what is there instead."""
+
+    def __init__(self, ref: str, path: str, commit: str, reason: str):
+        super().__init__(f"{_named(path)} {reason} at {_named(ref)} (commit {commit[:12]})")
+        self.ref, self.path, self.commit, self.reason = ref, path, commit, reason
 
 
 def _named(value: str) -> str:
@@ -284,20 +286,19 @@ class Repository:
     def read_file(self, ref: str, path: str) -> bytes:
         """The content of file `path` (relative to the repository's top) at `ref`."""
         sha = self.resolve(ref)
-        where = f"at {_named(ref)} (commit {sha[:12]})"
         parts = PurePosixPath(path).parts
         if not path or not parts or parts[0] == "/" or ".." in parts:
-            raise MissingPath(f"{_named(path)}: not a path inside the repository", ref, path, sha)
+            raise MissingPath(ref, path, sha, "is not a path inside the repository")
         wanted = "/".join(parts)
         listing = self._run("ls-tree", "-z", "--full-tree", sha, "--", wanted).split(b"\0")
         entries = [meta for meta, _, name in (e.partition(b"\t") for e in listing)
                    if name == wanted.encode()]
         if not entries:
-            raise MissingPath(f"{_named(path)} does not exist {where}", ref, path, sha)
+            raise MissingPath(ref, path, sha, "does not exist")
         mode, kind, blob = entries[0].decode().split(" ")
         if kind != "blob" or mode == "120000":
             what = {"tree": "a folder", "commit": "a submodule"}.get(kind, "a symbolic link")
-            raise MissingPath(f"{_named(path)} is {what} {where}, not a file", ref, path, sha)
+            raise MissingPath(ref, path, sha, f"is {what}, not a file,")
         return self._run("cat-file", "blob", blob)
 
     # writing

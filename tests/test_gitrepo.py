@@ -126,11 +126,11 @@ def test_unknown_ref_is_one_line_naming_it(tagged, ref, message):
 
 @pytest.mark.parametrize("path, message", [
     ("sql/missing.sql", "sql/missing.sql does not exist at v1.4.0 (commit "),
-    ("sql", "sql is a folder at v1.4.0"),
-    ("../outside", "not a path inside the repository"),
+    ("sql", "sql is a folder, not a file, at v1.4.0"),
+    ("../outside", "../outside is not a path inside the repository at v1.4.0"),
     ("/sql/schema.sql", "not a path inside the repository"),
     ("sql/*.sql", "does not exist"),
-    ("", "not a path inside the repository"),
+    ("", "'' is not a path inside the repository"),
 ])
 def test_missing_path_is_one_line(tagged, path, message):
     with pytest.raises(MissingPath, match=message.replace("(", r"\(").replace("*", r"\*")):
@@ -143,7 +143,7 @@ def test_symlink_and_unknown_ref_when_reading(tagged):
     git(root, "add", "link.sql")
     git(root, "commit", "-qm", "link")
     repo = open_repository(root)
-    with pytest.raises(MissingPath, match="link.sql is a symbolic link at HEAD"):
+    with pytest.raises(MissingPath, match="link.sql is a symbolic link, not a file, at HEAD"):
         repo.read_file("HEAD", "link.sql")
     with pytest.raises(UnknownRef, match="v9: not a git ref"):
         repo.read_file("v9", "sql/schema.sql")

@@ -8,14 +8,12 @@ history and tags are never touched.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from momrel.config import Config
-from momrel.errors import MomrelError
+from momrel.gitrepo import Identity, init_repository
 from momrel.schema.diff import Migration, diff
 from momrel.schema.render import render_markdown, render_sql
 from momrel.schema.scratch import ScratchServer
@@ -24,8 +22,7 @@ from momrel.schema.source import resolve
 V1_SCHEMA = Path(__file__).with_name("schema_v1.sql")
 REPO_DIR = ".momrel/demo-schema-repo"
 # Commits of the demo repository have a fixed author: the machine may have no git identity.
-_IDENTITY = {"GIT_AUTHOR_NAME": "momrel demo", "GIT_AUTHOR_EMAIL": "demo@momrel.invalid",
-             "GIT_COMMITTER_NAME": "momrel demo", "GIT_COMMITTER_EMAIL": "demo@momrel.invalid"}
+IDENTITY = Identity("momrel demo", "demo@momrel.invalid")
 
 
 @dataclass
@@ -36,14 +33,6 @@ class SchemaDemo:
     markdown_path: Path
 
 
-def _git(repo: Path, *args: str) -> None:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
-                            env={**os.environ, **_IDENTITY})
-    if result.returncode != 0:
-        raise MomrelError(f"demo schema repository: git {' '.join(args)} failed: "
-                          f"{result.stderr.strip().splitlines()[-1:]}")
-
-
 def build_repository(config: Config) -> Path:
     """A fresh repository with the schema file at v1 and at v2 (one commit and tag each)."""
     repo = config.root / REPO_DIR
@@ -51,12 +40,11 @@ def build_repository(config: Config) -> Path:
     schema_path = repo / config.schema_file.relative_to(config.root)
     schema_path.parent.mkdir(parents=True)
     shutil.copy2(config.params_path, repo / "params.yaml")
-    _git(repo, "init", "-q", "-b", "main")
+    history = init_repository(repo, branch="main")
     for tag, source in (("v1", V1_SCHEMA), ("v2", config.schema_file)):
         shutil.copyfile(source, schema_path)
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", f"schema {tag}")
-        _git(repo, "tag", "-a", tag, "-m", f"release {tag}")
+        history.commit_all(f"schema {tag}", IDENTITY)
+        history.tag(tag, f"release {tag}", identity=IDENTITY)
     return repo
 
 

@@ -11,16 +11,14 @@ branch `momrel-demo`: the user's branch, index and working tree are left alone, 
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
 
 from momrel.config import Config, load
 from momrel.dvcrepo import run_dvc
 from momrel.errors import MomrelError
 from momrel.filepkg.importer import ImportResult, import_package
+from momrel.gitrepo import Commit, Repository, UnknownRef, clone, open_repository
 
 DEMO_BRANCH = "momrel-demo"
 DEMO_MESSAGE = "momrel demo: packages to pull"
@@ -34,31 +32,26 @@ def committed_paths(config: Config) -> list[str]:
 def snapshot_commit(root: Path, paths: list[str]) -> str:
     """Branch DEMO_BRANCH at a commit of HEAD plus the current content of `paths`, made
     without touching the index, the working tree or the checked-out branch."""
-    repo = git.Repo(root)
-    ref = f"refs/heads/{DEMO_BRANCH}"
-    existing = _demo_branch_tip(repo, ref)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        repo.git.read_tree("HEAD", env=env)
-        repo.git.add("--", *paths, env=env)
-        tree = repo.git.write_tree(env=env)
-    head = repo.head.commit.hexsha
-    if existing and existing.tree.hexsha == tree and [p.hexsha for p in existing.parents] == [head]:
-        return existing.hexsha  # a second run with nothing new keeps the same commit
-    commit = repo.git.commit_tree(tree, "-p", "HEAD", "-m", DEMO_MESSAGE)
-    repo.git.update_ref("-m", "momrel demo", ref, commit)
+    repo = open_repository(root)
+    existing = _demo_branch_tip(repo)
+    tree = repo.snapshot_tree(paths)
+    head = repo.resolve("HEAD")
+    if existing and existing.tree == tree and existing.parents == (head,):
+        return existing.sha  # a second run with nothing new keeps the same commit
+    commit = repo.commit_tree(tree, [head], DEMO_MESSAGE)
+    repo.point_branch(DEMO_BRANCH, commit, "momrel demo")
     return commit
 
 
-def _demo_branch_tip(repo: git.Repo, ref: str):
+def _demo_branch_tip(repo: Repository) -> Commit | None:
     """The branch's current commit if the demo made it; refuse to move a branch that is
     checked out or holds someone's work."""
-    if not repo.head.is_detached and repo.head.ref.path == ref:
+    if repo.checked_out_branch() == DEMO_BRANCH:
         raise MomrelError(f"the demo moves branch {DEMO_BRANCH}, which is checked out here: "
                           f"switch to your own branch first (git switch main)")
     try:
-        tip = repo.commit(ref)
-    except (git.BadName, ValueError):
+        tip = repo.read_commit(f"refs/heads/{DEMO_BRANCH}")
+    except UnknownRef:
         return None
     if tip.message.strip() != DEMO_MESSAGE:
         raise MomrelError(f"branch {DEMO_BRANCH} holds commits the demo did not make; rename it "
@@ -82,7 +75,7 @@ def pull_and_import(config: Config, file_uuid: str, version: str, url: str,
     commit = snapshot_commit(root, committed_paths(config))
     host = root / ".momrel" / "demo-target-host"
     shutil.rmtree(host, ignore_errors=True)
-    git.Repo.clone_from(str(root), str(host), branch=DEMO_BRANCH)
+    clone(root, host, DEMO_BRANCH)
 
     # A target host points the remote at wherever the packages were pushed; a relative local
     # remote (the default) would resolve elsewhere from the clone's folder.

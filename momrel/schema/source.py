@@ -6,9 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from momrel.errors import UsageError
+from momrel.gitrepo import MissingPath, NotARepository, UnknownRef, open_repository
 
 WORKTREE = "WORKTREE"
 
@@ -55,19 +54,18 @@ def resolve(spec: str, root: Path | None, schema_file: str | None) -> SchemaSour
     if spec == WORKTREE:
         return SchemaSource(spec, schema_file, _read(root / schema_file, schema_file), None, schema_file)
     try:
-        repo = git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        repo = open_repository(root)
+    except NotARepository:
         raise UsageError(f"{root} is not a git repository: cannot read {spec}") from None
     try:
-        commit = repo.commit(spec)
-    except (git.BadName, ValueError, git.GitCommandError):
+        commit = repo.resolve(spec)
+        data = repo.read_file(commit, schema_file)
+    except UnknownRef:
         raise UsageError(f"{spec}: not a git ref of {root.name}, nor a .sql file") from None
+    except MissingPath as missing:
+        raise UsageError(f"{schema_file} {missing.reason} at {spec} (commit {commit[:12]})") from None
     try:
-        blob = commit.tree / schema_file
-    except KeyError:
-        raise UsageError(f"{schema_file} does not exist at {spec} (commit {commit.hexsha[:12]})") from None
-    try:
-        text = blob.data_stream.read().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{spec}:{schema_file} is not UTF-8 text") from None
-    return SchemaSource(spec, f"{spec}:{schema_file}", text, commit.hexsha, schema_file)
+    return SchemaSource(spec, f"{spec}:{schema_file}", text, commit, schema_file)
