@@ -94,6 +94,8 @@ class Config:
     processors: tuple[str, ...]
     collections: dict[str, CollectionRule]
     files: tuple[FileEntry, ...] = field(default=())
+    # Per-statement limits of the migration executor (momrel.schema.apply.Timeouts).
+    migration_timeouts: Any = None
 
     @property
     def params_path(self) -> Path:
@@ -227,13 +229,13 @@ class _Reader:
 
 TOP_KEYS = {
     "schema_file", "release_dir", "source_env", "environments", "registration", "tables",
-    "processors", "collections", "files",
+    "processors", "collections", "files", "migrations",
 }
 
 
 def parse(raw: Any, root: Path) -> Config:
     top = _Reader(raw, "")
-    top.mapping(TOP_KEYS, TOP_KEYS - {"files"})
+    top.mapping(TOP_KEYS, TOP_KEYS - {"files", "migrations"})
 
     collections = _parse_collections(top.child("collections"))
     environments = {}
@@ -275,7 +277,24 @@ def parse(raw: Any, root: Path) -> Config:
         processors=processors,
         collections=collections,
         files=_parse_files(top.child("files")),
+        migration_timeouts=_parse_migrations(top.child("migrations")),
     )
+
+
+def _parse_migrations(reader: _Reader):
+    """`migrations: {lock_timeout: 5s, statement_timeout: 15min}`, both optional."""
+    from momrel.schema.apply import Timeouts, duration_problem
+
+    if reader.data is None:
+        return Timeouts()
+    reader.mapping({"lock_timeout", "statement_timeout"})
+    values = {}
+    for name in reader.data:
+        problem = duration_problem(reader.child(name).data)
+        if problem:
+            raise reader.child(name).fail(problem)
+        values[name] = reader.child(name).data.strip()
+    return Timeouts(**values)
 
 
 def _repo_relative(reader: _Reader) -> str:

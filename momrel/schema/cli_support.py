@@ -8,15 +8,47 @@ from pathlib import Path
 
 from momrel.errors import MomrelError, UsageError
 from momrel.schema.diff import diff
-from momrel.schema.render import hazard_summary, render_json, render_markdown, render_sql
+from momrel.schema.migration import HazardKind, Migration
+from momrel.schema.migration_json import render_json
+from momrel.schema.render import hazard_summary, render_markdown, render_sql
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import resolve
 
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+ALL_HAZARDS = frozenset(HazardKind)
 
 
 class HazardsRefused(MomrelError):
     exit_code = 3
+
+
+def allowed_hazards(value: str | bool | None) -> frozenset[HazardKind]:
+    """`--allow-hazards` as given: absent → none, bare or `all` → every kind, else a comma list."""
+    if value is None or value is False:
+        return frozenset()
+    if value is True or value.strip() in ("", "all"):
+        return ALL_HAZARDS
+    kinds = set()
+    for word in value.split(","):
+        try:
+            kinds.add(HazardKind(word.strip()))
+        except ValueError:
+            raise UsageError(f"--allow-hazards: unknown hazard kind {word.strip()!r}; the kinds are "
+                             + ", ".join(k.value for k in HazardKind) + " (or all)") from None
+    return frozenset(kinds)
+
+
+def refuse_unallowed_hazards(migration: Migration, allowed: frozenset[HazardKind]) -> None:
+    unallowed = [(s, h) for s in migration.hazardous for h in s.hazards if h.kind not in allowed]
+    if not unallowed:
+        return
+    listing = "\n".join(f"  {h.kind}: {s.first_line}  ({h.message})" for s, h in unallowed)
+    kinds = ",".join(sorted({h.kind.value for _, h in unallowed}))
+    what = hazard_summary(migration.statements)
+    if allowed:
+        what += f"; {len(unallowed)} hazard(s) of kinds not allowed"
+    raise HazardsRefused(f"{what} (one per line below); review them and re-run with "
+                         f"--allow-hazards (all) or --allow-hazards {kinds}:\n{listing}")
 
 
 def _repository():
@@ -32,19 +64,16 @@ def _repository():
 
 
 def schema_diff(from_spec: str, to_spec: str, target: str, output_format: str, down: bool,
-                allow_hazards: bool, scratch_url: str | None, verify: bool) -> str:
+                allow_hazards: str | None, scratch_url: str | None, verify: bool) -> str:
     if not SCHEMA_NAME.fullmatch(target):
         raise UsageError(f"--schema {target!r}: expected a lower-case schema name such as dev or public")
+    allowed = allowed_hazards(allow_hazards)
     root, schema_file = _repository()
     old = resolve(from_spec, root, schema_file)
     new = resolve(to_spec, root, schema_file)
     with ScratchServer(scratch_url, root) as scratch:
         migration = diff(old, new, target, scratch, down=down, verify=verify)
-    if migration.hazardous and not allow_hazards:
-        listing = "\n".join(f"  {h.kind}: {s.sql.strip().splitlines()[0]}  ({h.message})"
-                            for s in migration.hazardous for h in s.hazards)
-        raise HazardsRefused(f"{hazard_summary(migration.statements)} (one per line below); "
-                             f"review them and re-run with --allow-hazards:\n{listing}")
+    refuse_unallowed_hazards(migration, allowed)
     render = {"sql": render_sql, "md": render_markdown, "json": render_json}[output_format]
     return render(migration)
 

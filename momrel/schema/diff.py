@@ -1,48 +1,30 @@
 """`momrel schema diff`: two schema sources → a verified, ordered migration.
 
 parse (pglast, fail closed) → load each side into a scratch database → read both catalogs →
-renames (declared, then derived) run on the old side → plan → render → verify: run the text on
-a fresh copy of the old side, compare with the new catalog, diff again expecting nothing; with
---down the reverse migration is verified the same way against the old catalog.
+renames (declared, then derived) run on the old side → plan (a momrel.schema.migration.Migration,
+recording the old side's starting point) → verify: the executor (momrel.schema.apply) runs it on a
+fresh copy of the old side, the catalog is compared with the new one, a second diff must be empty;
+with --down the reverse migration is verified the same way against the old catalog. Rendering
+(SQL, Markdown, JSON) comes last, from the verified model.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from momrel.schema import renames as rename_rules
+from momrel.schema.apply import MigrationFailed, apply_migration
 from momrel.schema.catalog import read_catalog
 from momrel.schema.kinds import Context
-from momrel.schema.model import Catalog
+from momrel.schema.migration import Endpoint, Migration, Statement
+from momrel.schema.model import Catalog, describe
 from momrel.schema.parse import ParsedSchema, parse_schema
 from momrel.schema.plan import plan_changes
 from momrel.schema.probe import Probe
-from momrel.schema.render import script_body
 from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource
-from momrel.schema.statement import Statement
-from momrel.schema.verify import VerificationFailed, compare, run_script
-
-
-@dataclass
-class Migration:
-    source: SchemaSource          # the side it starts from
-    result: SchemaSource          # the side it produces
-    target: str
-    direction: str                # "up" (FROM → TO) or "down" (TO → FROM)
-    statements: list[Statement]
-    source_parse: ParsedSchema
-    result_parse: ParsedSchema
-    verified: bool = False
-    server_version: str = ""
-    seconds: float = 0.0
-    checks: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def hazardous(self) -> list[Statement]:
-        return [s for s in self.statements if s.hazards]
+from momrel.schema.startpoint import starting_point
+from momrel.schema.verify import VerificationFailed, compare
 
 
 def unmatched_renames(renames, old: Catalog, new: Catalog, applied: list[Statement], where: str,
@@ -86,6 +68,20 @@ def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe
     return done + plan_changes(old, new, target, probe)
 
 
+def _locations(statements: list[Statement], source: ParsedSchema, result: ParsedSchema) -> dict:
+    """Where reviewers find each changed object (and the table it belongs to) in both files."""
+    keys = {s.key for s in statements} | {s.parent for s in statements if s.parent is not None}
+    return {describe(key): (source.line_of(key), result.line_of(key)) for key in sorted(keys)}
+
+
+def _migration(source: SchemaSource, result: SchemaSource, target: str, direction: str,
+               statements: list[Statement], start: Catalog, source_parse: ParsedSchema,
+               result_parse: ParsedSchema, server_version: str, notes: list[str]) -> Migration:
+    return Migration(target, direction, Endpoint.of(source), Endpoint.of(result), statements,
+                     start=starting_point(start, target), server_version=server_version,
+                     notes=notes, locations=_locations(statements, source_parse, result_parse))
+
+
 def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratch: ScratchServer,
          down: bool = False, verify: bool = True) -> Migration:
     started = time.monotonic()
@@ -98,45 +94,51 @@ def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratc
                 connect_in_schema(url_b, target, autocommit=True) as conn_b:
             catalog_a, catalog_b = read_catalog(conn_a), read_catalog(conn_b)
             up_notes: list[str] = []
-            up = Migration(old_source, new_source, target, "up",
-                           plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
-                                          Probe(conn_b), up_notes, new_source.where, old_source.spec),
-                           old_parse, new_parse, server_version=scratch.version, notes=up_notes)
+            up_statements = plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
+                                           Probe(conn_b), up_notes, new_source.where, old_source.spec)
+            up = _migration(old_source, new_source, target, "up", up_statements, catalog_a,
+                            old_parse, new_parse, scratch.version, up_notes)
             migration = up
             if down:
-                migration = Migration(new_source, old_source, target, "down",
-                                      plan_direction(conn_b, catalog_b, catalog_a,
-                                                     rename_rules.reversed_renames(new_parse.renames),
-                                                     target, Probe(conn_a)),
-                                      new_parse, old_parse, server_version=scratch.version,
-                                      notes=up_notes)
+                down_statements = plan_direction(conn_b, catalog_b, catalog_a,
+                                                 rename_rules.reversed_renames(new_parse.renames),
+                                                 target, Probe(conn_a))
+                migration = _migration(new_source, old_source, target, "down", down_statements,
+                                       catalog_b, new_parse, old_parse, scratch.version, up_notes)
     if verify:
-        checks = [_verify(up, catalog_b, scratch)]
+        checks = [verify_migration(up, old_source, catalog_b, scratch)]
         if down:
-            checks.append(_verify(migration, catalog_a, scratch))
+            checks.append(verify_migration(migration, new_source, catalog_a, scratch))
         migration.checks = checks
         migration.verified = True
     migration.seconds = time.monotonic() - started
     return migration
 
 
-def _verify(migration: Migration, expected: Catalog, scratch: ScratchServer) -> str:
-    """Raise VerificationFailed, or return what was checked."""
+def verify_migration(migration: Migration, source: SchemaSource, expected: Catalog,
+                     scratch: ScratchServer) -> str:
+    """Build the FROM side in a scratch database, run the migration through the executor an
+    upgrade uses (start check included), and compare the catalog with `expected`; raise
+    VerificationFailed, or return what was checked."""
     name = f"{migration.source.spec} → {migration.result.spec}"
     with scratch.database() as url:
-        load_schema(url, migration.source.text, migration.source.where, migration.target)
-        with connect_in_schema(url, migration.target, autocommit=True) as conn:
-            run_script(conn, script_body(migration.statements, migration.target))
+        load_schema(url, source.text, source.where, migration.schema)
+        with connect_in_schema(url, migration.schema, autocommit=True) as conn:
+            try:
+                apply_migration(conn, migration)
+            except MigrationFailed as failure:
+                raise VerificationFailed(f"the migration failed in the scratch database at "
+                                         f"`{failure.statement.first_line[:160]}`: {failure.cause}") from None
             actual = read_catalog(conn)
             problems = compare(actual, expected)
             if problems:
                 raise VerificationFailed(
                     f"verification failed ({name}): after the migration, {len(problems)} "
                     f"object(s) differ from {migration.result.spec}: " + "; ".join(problems[:8]))
-            again = plan_changes(actual, expected, migration.target, Probe(conn))
+            again = plan_changes(actual, expected, migration.schema, Probe(conn))
             if again:
                 raise VerificationFailed(
                     f"verification failed ({name}): a second diff is not empty: "
-                    + "; ".join(s.sql.splitlines()[0] for s in again[:5]))
-    return (f"{name}: applied to {migration.source.spec} in a scratch database, the catalog "
-            f"equals {migration.result.spec}; a second diff is empty")
+                    + "; ".join(s.first_line for s in again[:5]))
+    return (f"{name}: applied to {migration.source.spec} in a scratch database by the migration "
+            f"executor, the catalog equals {migration.result.spec}; a second diff is empty")

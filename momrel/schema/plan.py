@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import graphlib
 import heapq
-import re
 from dataclasses import replace
 
 from momrel.errors import MomrelError
 from momrel.schema.kinds import (Context, SchemaRefused, comments, constraints, enums, functions,
                                  indexes, schemas, sequences, tables, triggers, views)
 from momrel.schema.model import Catalog, Key, describe
-from momrel.schema.statement import DELETES_DATA, SECTIONS, Hazard, Statement
+from momrel.schema.migration import SECTIONS, Action, Facet, Hazard, HazardKind, Statement
 
 
 class PlanError(MomrelError):
@@ -139,8 +138,8 @@ def _flag_lookalike_renames(groups, old: Catalog, new: Catalog, only_old, only_n
                               f"declare `-- @renamed from={key[2]}` above its CREATE TABLE")
     for group in groups:
         for statement in group:
-            if statement.action == "drop" and statement.key in hints:
-                statement.hazards.append(Hazard(DELETES_DATA, hints[statement.key]))
+            if statement.action is Action.DROP and statement.key in hints:
+                statement.hazards.append(Hazard(HazardKind.DELETES_DATA, hints[statement.key]))
 
 
 def _retype_columns_of_recreated_enums(ctx: Context, both, recreate, alters) -> None:
@@ -153,7 +152,7 @@ def _retype_columns_of_recreated_enums(ctx: Context, both, recreate, alters) -> 
             forced = tables.retype_to_recreated_enum(ctx.old.objects[column_key],
                                                      ctx.new.objects[column_key], ctx)
             # The forced statements move the default across too; other changes stay.
-            rest = [s for s in alters.get(column_key, ()) if not re.search(r" (DROP|SET) DEFAULT\b", s.sql)]
+            rest = [s for s in alters.get(column_key, ()) if s.facet is not Facet.DEFAULT]
             alters[column_key] = forced + rest
 
 
@@ -282,18 +281,10 @@ def _merge_type_changes(statements: list[Statement]) -> list[Statement]:
     rewrites the table and rebuilds its indexes once instead of once per column."""
     merged: list[Statement] = []
     for statement in statements:
-        previous = merged[-1] if merged else None
-        if previous is not None and statement.replaces and previous.replaces \
-                and statement.section == previous.section and statement.parent == previous.parent \
-                and statement.key[0] == previous.key[0] == "column":
-            prefix = statement.sql[:statement.sql.index(" ALTER COLUMN ") + 1]
-            if previous.sql.startswith(prefix):
-                previous.sql += ",\n    " + statement.sql[len(prefix):]
-                previous.hazards += [h for h in statement.hazards if h not in previous.hazards]
-                previous.replaces |= statement.replaces
-                previous.provides |= statement.provides
-                continue
-        merged.append(statement)
+        if merged and merged[-1].can_merge(statement):
+            merged[-1].merge(statement)
+        else:
+            merged.append(statement)
     return merged
 
 
@@ -308,7 +299,7 @@ def _settle_sections(statements: list[Statement], graph) -> None:
             for p in predecessors:
                 if rank[statements[p].section] <= rank[statements[i].section]:
                     continue
-                if statements[i].action == "comment":
+                if statements[i].action is Action.COMMENT:
                     statements[i].section = statements[p].section
                 elif statements[p].fallback is not None:
                     statements[p] = statements[p].fallback

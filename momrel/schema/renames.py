@@ -12,7 +12,8 @@ from psycopg import sql
 
 from momrel.schema.model import Catalog
 from momrel.schema.parse import Rename
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, Hazard, Statement, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind, Statement
 
 
 def reversed_renames(renames: list[Rename]) -> list[Rename]:
@@ -40,7 +41,7 @@ def declared_table_renames(renames, old: Catalog, new: Catalog, ctx_ident) -> li
                 and before not in new.objects:
             statements.append(make(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
                 ctx_ident(r.schema, r.old), sql.Identifier(r.new)), "rename", after,
-                [Hazard(BACKWARD_INCOMPATIBLE, f"queries naming {r.old} fail until the application "
+                [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"queries naming {r.old} fail until the application "
                                                f"uses {r.new}")]))
     return statements
 
@@ -56,7 +57,7 @@ def declared_column_renames(renames, old: Catalog, new: Catalog, ctx_ident) -> l
             statements.append(make(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(
                 ctx_ident(r.schema, r.table), sql.Identifier(r.old), sql.Identifier(r.new)),
                 "rename", after,
-                [Hazard(BACKWARD_INCOMPATIBLE, f"queries naming {r.table}.{r.old} fail until the "
+                [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"queries naming {r.table}.{r.old} fail until the "
                                                f"application uses {r.new}")]))
     return statements
 

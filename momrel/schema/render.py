@@ -1,4 +1,5 @@
-"""Render a migration: SQL (to run), Markdown (to review in a pull request), JSON (for scripts).
+"""Render a migration: SQL (to run by hand), Markdown (to review in a pull request); JSON, the
+model itself, is momrel.schema.migration_json.
 
 SQL layout: a header naming both sources, then `SET search_path` (schema files are
 schema-neutral), then up to three sections: enum values in their own transaction (a new value
@@ -8,17 +9,15 @@ PostgreSQL runs only outside a transaction. Each statement is preceded by its ha
 
 from __future__ import annotations
 
-import json
-
 from psycopg import sql
 
+from momrel.schema.migration import Action, Migration, Section, Statement
 from momrel.schema.model import describe
-from momrel.schema.statement import MAIN, POST, PRE, Statement
 
 SECTION_TITLES = {
-    PRE: "enum values: their own transaction, committed before anything uses them",
-    MAIN: "main transaction",
-    POST: "outside a transaction, one statement at a time (PostgreSQL requires it); "
+    Section.PRE: "enum values: their own transaction, committed before anything uses them",
+    Section.MAIN: "main transaction",
+    Section.POST: "outside a transaction, one statement at a time (PostgreSQL requires it); "
           "re-running the script after a failure here is safe only from this point",
 }
 
@@ -49,16 +48,16 @@ def _hazard_comment(statement: Statement) -> str:
 def script_body(statements: list[Statement], target: str) -> str:
     """The executable part of the migration (what verification runs)."""
     lines = [sql.SQL("SET search_path TO {};").format(sql.Identifier(target)).as_string(None)]
-    for section in (PRE, MAIN, POST):
-        chosen = [s for s in statements if s.section == section]
+    for section in Section:
+        chosen = [s for s in statements if s.section is section]
         if not chosen:
             continue
         lines += ["", f"-- ===== {SECTION_TITLES[section]}"]
-        if section != POST:
+        if section is not Section.POST:
             lines.append("BEGIN;")
         for statement in chosen:
             lines += ["", _hazard_comment(statement), statement.sql.rstrip().rstrip(";") + ";"]
-        if section != POST:
+        if section is not Section.POST:
             lines += ["", "COMMIT;"]
     return "\n".join(lines) + "\n"
 
@@ -70,17 +69,17 @@ def _verification_line(migration) -> str:
             f"old schema it gives the new one exactly; a second diff is empty")
 
 
-def render_sql(migration) -> str:
+def render_sql(migration: Migration) -> str:
     header = [
-        f"-- momrel schema migration ({migration.direction}) for schema {migration.target}",
-        f"-- from: {migration.source.describe()}",
-        f"-- to:   {migration.result.describe()}",
+        f"-- momrel schema migration ({migration.direction}) for schema {migration.schema}",
+        f"-- from: {migration.source.description}",
+        f"-- to:   {migration.result.description}",
         f"-- {_verification_line(migration)}",
     ] + [f"-- note: {note}" for note in migration.notes]
     if not migration.statements:
         return "\n".join(header + ["-- no changes"]) + "\n"
     header.append(f"-- {hazard_summary(migration.statements)}")
-    return "\n".join(header) + "\n\n" + script_body(migration.statements, migration.target)
+    return "\n".join(header) + "\n\n" + script_body(migration.statements, migration.schema)
 
 
 def _group_key(statement: Statement):
@@ -88,9 +87,8 @@ def _group_key(statement: Statement):
     return statement.parent or statement.key
 
 
-def _where(parsed, key) -> str:
-    line = parsed.line_of(key)
-    return f"{parsed.where}:{line}" if line else parsed.where
+def _where(endpoint, line: int | None) -> str:
+    return f"{endpoint.where}:{line}" if line else endpoint.where
 
 
 def _object_label(key) -> str:
@@ -99,11 +97,11 @@ def _object_label(key) -> str:
     return f"{kind} `{name}`"
 
 
-def render_markdown(migration) -> str:
+def render_markdown(migration: Migration) -> str:
     lines = [f"## Schema migration: `{migration.source.spec}` → `{migration.result.spec}` "
-             f"(schema `{migration.target}`)", "",
-             f"- from: {migration.source.describe()}",
-             f"- to: {migration.result.describe()}",
+             f"(schema `{migration.schema}`)", "",
+             f"- from: {migration.source.description}",
+             f"- to: {migration.result.description}",
              f"- {'✅ ' if migration.verified else '⚠️ '}{_verification_line(migration)}"]
     lines += [f"- ⚠️ note: {note}" for note in migration.notes] + [""]
     if not migration.statements:
@@ -114,22 +112,22 @@ def render_markdown(migration) -> str:
         groups.setdefault(_group_key(statement), []).append(statement)
     sections = {"Added": [], "Changed": [], "Dropped": []}
     for key, statements in groups.items():
-        if all(s.action == "drop" for s in statements) and statements[0].key == key:
+        if all(s.action is Action.DROP for s in statements) and statements[0].key == key:
             title = "Dropped"
-        elif all(s.action in ("create", "comment") for s in statements) and \
-                any(s.key == key and s.action == "create" for s in statements):
+        elif all(s.action in (Action.CREATE, Action.COMMENT) for s in statements) and \
+                any(s.key == key and s.action is Action.CREATE for s in statements):
             title = "Added"
         else:
             title = "Changed"
-        where = _where(migration.result_parse, key) if title != "Dropped" else \
-            f"was {_where(migration.source_parse, key)}"
+        where = _where(migration.result, migration.line_in_result(key)) if title != "Dropped" else \
+            f"was {_where(migration.source, migration.line_in_source(key))}"
         entry = [f"- {_object_label(key)} — {where}"]
         for statement in statements:
             detail = statement.sql.strip().splitlines()[0]
             if len(detail) > 110:
                 detail = detail[:107] + "…"
-            line = migration.result_parse.line_of(statement.key)
-            at = f" (line {line})" if line and statement.action != "drop" and statement.key != key else ""
+            line = migration.line_in_result(statement.key)
+            at = f" (line {line})" if line and statement.action is not Action.DROP and statement.key != key else ""
             entry.append(f"  - {statement.action} {_object_label(statement.key)}{at}: `{detail}`")
             for hazard in statement.hazards:
                 entry.append(f"    - ⚠️ **{hazard.kind}**: {hazard.message}")
@@ -147,35 +145,3 @@ def render_markdown(migration) -> str:
     lines += ["", "<details><summary>Migration SQL</summary>", "", "```sql",
               render_sql(migration).rstrip(), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def as_data(migration) -> dict:
-    def source(s):
-        return {"spec": s.spec, "path": s.path, "commit": s.commit, "sha256": s.sha256}
-
-    return {
-        "direction": migration.direction,
-        "schema": migration.target,
-        "from": source(migration.source),
-        "to": source(migration.result),
-        "verified": migration.verified,
-        "checks": migration.checks,
-        "notes": migration.notes,
-        "scratch_server_version": migration.server_version,
-        "seconds": round(migration.seconds, 3),
-        "statements": [{
-            "sql": s.sql,
-            "action": s.action,
-            "object": describe(s.key),
-            "section": s.section,
-            "line": migration.result_parse.line_of(s.key) if s.action != "drop" else None,
-            "hazards": [{"kind": h.kind, "message": h.message} for h in s.hazards],
-        } for s in migration.statements],
-        "hazardous": len(migration.hazardous),   # statements that carry hazards
-        "hazard_count": hazard_count(migration.statements),
-        "script": render_sql(migration),
-    }
-
-
-def render_json(migration) -> str:
-    return json.dumps(as_data(migration), indent=2, sort_keys=True) + "\n"

@@ -1,35 +1,14 @@
-"""Verification: run the migration text on a copy of the old schema and compare catalogs.
-
-The text that is printed is the text that is run (split by pglast, statement by statement, in
-autocommit mode so its own BEGIN/COMMIT and its non-transactional section behave as under psql).
-"""
+"""Verification's verdict: what differs between the catalog a migration produced and the one
+it should have produced (the run itself is momrel.schema.apply's, the executor upgrades use)."""
 
 from __future__ import annotations
 
-import psycopg
-
 from momrel.errors import MomrelError
 from momrel.schema.model import Catalog, describe, differing_fields
-from momrel.schema.parse import SourceText
 
 
 class VerificationFailed(MomrelError):
     exit_code = 4
-
-
-def run_script(conn: psycopg.Connection, script: str) -> None:
-    """Execute a migration script on an autocommit connection; raise on the first failure."""
-    for _, statement in SourceText(script).statements():
-        statement = statement.strip()
-        try:
-            conn.execute(statement)
-        except psycopg.Error as exc:
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            lines = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
-            raise VerificationFailed(f"the migration failed in the scratch database at "
-                                     f"`{' '.join(lines)[:160]}`: {first}") from None
 
 
 def compare(actual: Catalog, expected: Catalog) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from momrel.errors import UsageError
+from momrel.schema.migration import Action, Facet, Section, Statement
 from momrel.schema.model import Catalog, Key
 
 
@@ -42,3 +43,24 @@ class Context:
     def children(self, catalog: Catalog, table_key: Key) -> set[Key]:
         """Columns, constraints, indexes, triggers and owned sequences of a table (or view)."""
         return {key for key in catalog.objects if catalog.parent(key) == table_key}
+
+
+def make(query: sql.Composable, action: str, key: Key, hazards=(), section: Section = Section.MAIN,
+         provides=(), removes=(), replaces=(), requires=(), fallback=None, releases=(),
+         frees=()) -> Statement:
+    """A statement from composed SQL (identifiers already quoted by psycopg.sql)."""
+    return Statement(query.as_string(None), Action(action), key, list(hazards), Section(section),
+                     provides=frozenset(provides), removes=frozenset(removes),
+                     replaces=frozenset(replaces), requires=frozenset(requires),
+                     releases=frozenset(releases), frees=frozenset(frees), fallback=fallback)
+
+
+def make_column_alter(table: sql.Composable, column: str, clause: sql.Composable, facet: Facet,
+                      key: Key, hazards=(), **relations) -> Statement:
+    """`ALTER TABLE t ALTER COLUMN c <clause>`, kept as head and clause so that the planner can
+    merge several columns' type changes into one ALTER TABLE without touching SQL text."""
+    statement = make(sql.SQL("ALTER TABLE {}").format(table), "alter", key, hazards, **relations)
+    statement.clauses = (sql.SQL("ALTER COLUMN {} {}").format(sql.Identifier(column), clause)
+                         .as_string(None),)
+    statement.facet = facet
+    return statement

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import (ACCESS_EXCLUSIVE_LOCK, DATA_DEPENDENT, INDEX_BUILD, POST,
-                                     Hazard, make)
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind, Section
 
 NAMES = {"p": "primary key", "u": "unique", "c": "check", "f": "foreign key", "x": "exclusion"}
 
@@ -27,16 +27,16 @@ def create(obj, ctx):
         definition += " NOT VALID"
     hazards = []
     if existing_table and obj.type in ("p", "u", "x"):
-        hazards = [Hazard(INDEX_BUILD, f"builds the {NAMES[obj.type]} index, blocking writes"),
-                   Hazard(DATA_DEPENDENT, f"fails if existing rows violate {obj.name}"),
-                   Hazard(ACCESS_EXCLUSIVE_LOCK, f"{obj.table} is locked while the index builds")]
+        hazards = [Hazard(HazardKind.INDEX_BUILD, f"builds the {NAMES[obj.type]} index, blocking writes"),
+                   Hazard(HazardKind.DATA_DEPENDENT, f"fails if existing rows violate {obj.name}"),
+                   Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{obj.table} is locked while the index builds")]
     statements = [make(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, name, sql.SQL(definition)),
                        "create", obj.key, hazards, provides=[obj.key])]
     if validate_later:
         statements.append(make(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name),
                                "alter", obj.key,
-                               [Hazard(DATA_DEPENDENT, f"fails if existing rows violate {obj.name}")],
-                               section=POST, requires=[obj.key]))
+                               [Hazard(HazardKind.DATA_DEPENDENT, f"fails if existing rows violate {obj.name}")],
+                               section=Section.POST, requires=[obj.key]))
     return statements
 
 

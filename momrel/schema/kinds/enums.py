@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, PRE, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind, Section
 
 
 def create(obj, ctx):
@@ -27,7 +28,7 @@ def drop(obj, ctx):
     if obj.key in ctx.new.objects:
         return _retire(obj, ctx)
     return [make(sql.SQL("DROP TYPE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
-                 [Hazard(BACKWARD_INCOMPATIBLE, f"type {obj.name} disappears")], removes=[obj.key])]
+                 [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"type {obj.name} disappears")], removes=[obj.key])]
 
 
 def columns_of(catalog, key) -> list:
@@ -72,5 +73,5 @@ def alter(old, new, ctx):
             present.insert(present.index(new.labels[position - 1]) + 1, label)
         statements.append(make(sql.SQL("ALTER TYPE {} ADD VALUE {} {}").format(
             ctx.ident(new.schema, new.name), sql.Literal(label), where), "alter", new.key,
-            section=PRE, provides=[new.key]))
+            section=Section.PRE, provides=[new.key]))
     return statements

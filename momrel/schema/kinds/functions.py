@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind
 
 
 def create(obj, ctx):
@@ -15,7 +16,7 @@ def drop(obj, ctx):
     word = "PROCEDURE" if obj.kind == "p" else "FUNCTION"
     return [make(sql.SQL("DROP {} {}({})").format(sql.SQL(word), ctx.ident(obj.schema, obj.name),
                                                   sql.SQL(obj.arguments)),
-                 "drop", obj.key, [Hazard(BACKWARD_INCOMPATIBLE, f"{obj.name}({obj.arguments}) disappears")]
+                 "drop", obj.key, [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{obj.name}({obj.arguments}) disappears")]
                  if obj.key not in ctx.new.objects else [], removes=[obj.key])]
 
 

@@ -7,7 +7,8 @@ import re
 
 from psycopg import sql
 
-from momrel.schema.statement import DATA_DEPENDENT, INDEX_BUILD, MAIN, POST, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind, Section
 
 _INDEX_WORD = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 
@@ -16,14 +17,14 @@ def create(obj, ctx):
     plain = make(sql.SQL(obj.definition), "create", obj.key, provides=[obj.key])
     if ctx.table_is_new(obj.schema, obj.table) or _view_is_rebuilt(obj, ctx):
         return [plain]  # nothing to block: the relation is created by this migration
-    unique = [Hazard(DATA_DEPENDENT, f"fails if existing rows hold duplicates for {obj.name}")] \
+    unique = [Hazard(HazardKind.DATA_DEPENDENT, f"fails if existing rows hold duplicates for {obj.name}")] \
         if obj.definition.startswith("CREATE UNIQUE ") else []
-    plain.hazards = [Hazard(INDEX_BUILD, f"builds {obj.name} while blocking writes to {obj.table}")] + unique
+    plain.hazards = [Hazard(HazardKind.INDEX_BUILD, f"builds {obj.name} while blocking writes to {obj.table}")] + unique
     concurrent = _INDEX_WORD.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", obj.definition, count=1)
     return [make(sql.SQL(concurrent), "create", obj.key,
-                 [Hazard(INDEX_BUILD, f"builds {obj.name} without blocking writes; if it fails, "
+                 [Hazard(HazardKind.INDEX_BUILD, f"builds {obj.name} without blocking writes; if it fails, "
                                       "drop the INVALID index it leaves before running again")] + unique,
-                 section=POST, provides=[obj.key], fallback=plain)]
+                 section=Section.POST, provides=[obj.key], fallback=plain)]
 
 
 def _view_is_rebuilt(obj, ctx) -> bool:
@@ -33,12 +34,12 @@ def _view_is_rebuilt(obj, ctx) -> bool:
 
 def drop(obj, ctx):
     plain = make(sql.SQL("DROP INDEX {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
-                 section=MAIN, removes=[obj.key])
+                 section=Section.MAIN, removes=[obj.key])
     if obj.key in ctx.new.objects:
         return [plain]  # rebuilt: it must be gone before its new definition is created
     # Gone for good: dropped last, without blocking reads and writes of the table.
     return [make(sql.SQL("DROP INDEX CONCURRENTLY {}").format(ctx.ident(obj.schema, obj.name)),
-                 "drop", obj.key, section=POST, removes=[obj.key], fallback=plain)]
+                 "drop", obj.key, section=Section.POST, removes=[obj.key], fallback=plain)]
 
 
 def alter(old, new, ctx):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind
 
 
 def create_schema(obj, ctx):
@@ -14,7 +15,7 @@ def create_schema(obj, ctx):
 
 def drop_schema(obj, ctx):
     return [make(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(obj.name)), "drop", obj.key,
-                 [Hazard(BACKWARD_INCOMPATIBLE, f"schema {obj.name} disappears")],
+                 [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"schema {obj.name} disappears")],
                  removes=[obj.key])]
 
 
@@ -29,12 +30,12 @@ def create_extension(obj, ctx):
 
 def drop_extension(obj, ctx):
     return [make(sql.SQL("DROP EXTENSION {}").format(sql.Identifier(obj.name)), "drop", obj.key,
-                 [Hazard(BACKWARD_INCOMPATIBLE, f"the types and functions of {obj.name} disappear")],
+                 [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"the types and functions of {obj.name} disappear")],
                  removes=[obj.key])]
 
 
 def alter_extension(old, new, ctx):
     return [make(sql.SQL("ALTER EXTENSION {} SET SCHEMA {}").format(
         sql.Identifier(new.name), sql.Identifier(new.schema)), "alter", new.key,
-        [Hazard(BACKWARD_INCOMPATIBLE, f"objects of {new.name} move to schema {new.schema}")],
+        [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"objects of {new.name} move to schema {new.schema}")],
         provides=[new.key])]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import BACKWARD_INCOMPATIBLE, DELETES_DATA, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind
 
 
 def options(obj, old=None, with_type: bool = True) -> sql.Composable | None:
@@ -53,8 +54,8 @@ def drop(obj, ctx):
     if obj.identity:
         return []
     return [make(sql.SQL("DROP SEQUENCE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
-                 [Hazard(DELETES_DATA, f"the current value of {obj.name} is lost"),
-                  Hazard(BACKWARD_INCOMPATIBLE, f"sequence {obj.name} disappears")],
+                 [Hazard(HazardKind.DELETES_DATA, f"the current value of {obj.name} is lost"),
+                  Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"sequence {obj.name} disappears")],
                  removes=[obj.key])]
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.kinds import sequences
-from momrel.schema.statement import (ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, DATA_DEPENDENT,
-                                     DELETES_DATA, TABLE_REWRITE, Hazard, make)
+from momrel.schema.kinds import make, make_column_alter, sequences
+from momrel.schema.migration import Facet, Hazard, HazardKind
 
 IDENTITY_WORDS = {"a": "ALWAYS", "d": "BY DEFAULT"}
 
@@ -65,8 +64,8 @@ def create_table(obj, ctx):
 def drop_table(obj, ctx):
     removed = {obj.key} | ctx.children(ctx.old, obj.key)
     return [make(sql.SQL("DROP TABLE {}").format(ctx.ident(obj.schema, obj.name)), "drop", obj.key,
-                 [Hazard(DELETES_DATA, f"all rows of {obj.name} are deleted"),
-                  Hazard(BACKWARD_INCOMPATIBLE, f"table {obj.name} disappears")],
+                 [Hazard(HazardKind.DELETES_DATA, f"all rows of {obj.name} are deleted"),
+                  Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"table {obj.name} disappears")],
                  removes=removed)]
 
 
@@ -82,17 +81,17 @@ def _table(column, ctx):
 def create_column(column, ctx):
     hazards = []
     if column.generated:
-        hazards.append(Hazard(TABLE_REWRITE, "a stored generated column is computed for every row"))
+        hazards.append(Hazard(HazardKind.TABLE_REWRITE, "a stored generated column is computed for every row"))
     elif column.identity:
-        hazards.append(Hazard(TABLE_REWRITE, "an identity column is filled for every row"))
+        hazards.append(Hazard(HazardKind.TABLE_REWRITE, "an identity column is filled for every row"))
     elif column.default is not None:
         if ctx.probe is None or ctx.probe.default_rewrites(column):
-            hazards.append(Hazard(TABLE_REWRITE, f"the default {column.default} is volatile: "
+            hazards.append(Hazard(HazardKind.TABLE_REWRITE, f"the default {column.default} is volatile: "
                                                  "every row is rewritten"))
-    if any(h.kind == TABLE_REWRITE for h in hazards):
-        hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"{column.table} is locked while it is rewritten"))
+    if any(h.kind == HazardKind.TABLE_REWRITE for h in hazards):
+        hazards.append(Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{column.table} is locked while it is rewritten"))
     if column.not_null and column.default is None and not column.identity and not column.generated:
-        hazards.append(Hazard(DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
+        hazards.append(Hazard(HazardKind.DATA_DEPENDENT, "NOT NULL without a default fails if the table has rows"))
     provided = {column.key} | (owned_sequences(ctx.new, column) if column.identity else set())
     query = sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(_table(column, ctx),
                                                           column_definition(column, ctx))
@@ -103,20 +102,20 @@ def drop_column(column, ctx):
     query = sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(_table(column, ctx),
                                                            sql.Identifier(column.name))
     hazards = [] if column.generated else [
-        Hazard(DELETES_DATA, f"the values of {column.table}.{column.name} are deleted")]
-    hazards.append(Hazard(BACKWARD_INCOMPATIBLE, f"{column.table}.{column.name} disappears"))
+        Hazard(HazardKind.DELETES_DATA, f"the values of {column.table}.{column.name} are deleted")]
+    hazards.append(Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{column.table}.{column.name} disappears"))
     return [make(query, "drop", column.key, hazards,
                  removes={column.key} | owned_sequences(ctx.old, column))]
 
 
 def _type_change_hazards(old, new, ctx) -> list[Hazard]:
-    hazards = [Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes")]
+    hazards = [Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes")]
     rewrites = ctx.probe.type_change_rewrites(old, new) if ctx.probe else True
     if rewrites:
-        hazards.append(Hazard(TABLE_REWRITE, f"every row of {new.table} is rewritten "
+        hazards.append(Hazard(HazardKind.TABLE_REWRITE, f"every row of {new.table} is rewritten "
                                              f"({new.name}: {old.data_type} → {new.data_type})"))
     if ctx.probe is None or not ctx.probe.type_change_is_safe(old, new, rewrites):
-        hazards.append(Hazard(DATA_DEPENDENT, f"existing values of {new.name} must convert to "
+        hazards.append(Hazard(HazardKind.DATA_DEPENDENT, f"existing values of {new.name} must convert to "
                                               f"{new.data_type}"))
     return hazards
 
@@ -149,19 +148,23 @@ def retype_clause(old, new, ctx, collate=sql.SQL("")) -> sql.Composable:
 
 def retype_to_recreated_enum(old, new, ctx) -> list:
     """A column of an enum that is recreated keeps its type name but must move to the new type."""
-    prefix = sql.SQL("ALTER TABLE {} ALTER COLUMN {} ").format(_table(new, ctx), sql.Identifier(new.name))
+    table = _table(new, ctx)
     statements = []
     if old.default is not None:  # the old default is typed with the old enum
-        statements.append(make(prefix + sql.SQL("DROP DEFAULT"), "alter", new.key))
-    statements.append(make(prefix + retype_clause(old, new, ctx), "alter", new.key, [
-        Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes"),
-        Hazard(TABLE_REWRITE, f"every row of {new.table} is rewritten ({new.name}: to the "
-                              f"recreated {new.data_type})"),
-        Hazard(DATA_DEPENDENT, f"fails if a row of {new.table} holds an enum value that is removed")],
+        statements.append(make_column_alter(table, new.name, sql.SQL("DROP DEFAULT"),
+                                            Facet.DEFAULT, new.key))
+    statements.append(make_column_alter(table, new.name, retype_clause(old, new, ctx), Facet.TYPE,
+                                        new.key, [
+        Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{new.table} is locked while the type changes"),
+        Hazard(HazardKind.TABLE_REWRITE, f"every row of {new.table} is rewritten ({new.name}: to the "
+                                         f"recreated {new.data_type})"),
+        Hazard(HazardKind.DATA_DEPENDENT, f"fails if a row of {new.table} holds an enum value that "
+                                          "is removed")],
         replaces=[new.key]))
     if new.default is not None:
-        statements.append(make(prefix + sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
-                               "alter", new.key, provides=[new.key]))
+        statements.append(make_column_alter(table, new.name,
+                                            sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
+                                            Facet.DEFAULT, new.key, provides=[new.key]))
     return statements
 
 
@@ -169,41 +172,41 @@ def alter_column(old, new, ctx):
     if new.generated and old.generated != new.generated:
         return None  # recreate: a generation expression cannot be changed or added in place
     table, name = _table(new, ctx), sql.Identifier(new.name)
-    prefix = sql.SQL("ALTER TABLE {} ALTER COLUMN {} ").format(table, name)
     statements = []
 
-    def alter(body, hazards=(), **keys):
-        keys.setdefault("provides", [new.key])
-        statements.append(make(prefix + body, "alter", new.key, hazards, **keys))
+    def alter(facet, clause, hazards=(), **relations):
+        relations.setdefault("provides", [new.key])
+        statements.append(make_column_alter(table, new.name, clause, facet, new.key, hazards,
+                                            **relations))
 
     # Statements that only take something away provide nothing: what the column depends on in
     # the new schema (a sequence, a function) is needed only by those that set it.
     if old.generated and not new.generated:
-        alter(sql.SQL("DROP EXPRESSION"), provides=[])
+        alter(Facet.EXPRESSION, sql.SQL("DROP EXPRESSION"), provides=[])
     default_changes = old.default != new.default
     type_changes = (old.data_type, old.collation) != (new.data_type, new.collation)
     # The old default goes first when it could not survive what follows: no new default, an
     # identity taking over, or a type change it may not cast to. Otherwise SET DEFAULT replaces it.
     if old.default is not None and (new.default is None or (new.identity and not old.identity)
                                     or (default_changes and type_changes)):
-        alter(sql.SQL("DROP DEFAULT"),
+        alter(Facet.DEFAULT, sql.SQL("DROP DEFAULT"),
               [] if new.default is not None or new.identity else
-              [Hazard(BACKWARD_INCOMPATIBLE, "inserts that rely on the default now store NULL")],
+              [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, "inserts that rely on the default now store NULL")],
               releases=_default_dependencies(old, ctx), provides=[])
     if type_changes:
         collate = sql.SQL(" COLLATE {}").format(sql.Identifier(new.collation)) if new.collation else sql.SQL("")
-        alter(retype_clause(old, new, ctx, collate), _type_change_hazards(old, new, ctx),
+        alter(Facet.TYPE, retype_clause(old, new, ctx, collate), _type_change_hazards(old, new, ctx),
               replaces=[new.key], provides=[])
     if old.identity and not new.identity:
-        alter(sql.SQL("DROP IDENTITY"),
-              [Hazard(BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
+        alter(Facet.IDENTITY, sql.SQL("DROP IDENTITY"),
+              [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],
               removes=owned_sequences(ctx.old, old), provides=[])
     if new.not_null and not old.not_null:
-        alter(sql.SQL("SET NOT NULL"),
-              [Hazard(DATA_DEPENDENT, "fails if any row holds NULL"),
-               Hazard(ACCESS_EXCLUSIVE_LOCK, f"{new.table} is scanned under an exclusive lock")])
+        alter(Facet.NOT_NULL, sql.SQL("SET NOT NULL"),
+              [Hazard(HazardKind.DATA_DEPENDENT, "fails if any row holds NULL"),
+               Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{new.table} is scanned under an exclusive lock")])
     if new.identity and not old.identity:
-        alter(sql.SQL("ADD ") + _identity_clause(new, ctx),
+        alter(Facet.IDENTITY, sql.SQL("ADD ") + _identity_clause(new, ctx),
               provides={new.key} | owned_sequences(ctx.new, new))
         sequence = _identity_sequence(ctx.new, new)
         if sequence is not None and sequence.increment > 0:
@@ -216,10 +219,10 @@ def alter_column(old, new, ctx):
                     table_name, sql.Literal(new.name), name, table),
                 "alter", new.key, provides=[new.key]))
     elif new.identity and old.identity != new.identity:
-        alter(sql.SQL("SET GENERATED {}").format(sql.SQL(IDENTITY_WORDS[new.identity])))
+        alter(Facet.IDENTITY, sql.SQL("SET GENERATED {}").format(sql.SQL(IDENTITY_WORDS[new.identity])))
     if new.default is not None and default_changes:
-        alter(sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
+        alter(Facet.DEFAULT, sql.SQL("SET DEFAULT {}").format(sql.SQL(new.default)),
               releases=_default_dependencies(old, ctx))
     if old.not_null and not new.not_null:
-        alter(sql.SQL("DROP NOT NULL"), provides=[])
+        alter(Facet.NOT_NULL, sql.SQL("DROP NOT NULL"), provides=[])
     return statements

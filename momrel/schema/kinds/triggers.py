@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import make
+from momrel.schema.kinds import make
 
 
 def create(obj, ctx):

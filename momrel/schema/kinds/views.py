@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.statement import ACCESS_EXCLUSIVE_LOCK, BACKWARD_INCOMPATIBLE, Hazard, make
+from momrel.schema.kinds import make
+from momrel.schema.migration import Hazard, HazardKind
 
 
 def _body(obj) -> str:
@@ -21,10 +22,10 @@ def _recreate_hazards(obj, ctx) -> list[Hazard]:
     kept = {name for name, _ in obj.columns}
     lost = [name for name, _ in old.columns if name not in kept]
     if lost:
-        hazards.append(Hazard(BACKWARD_INCOMPATIBLE, f"columns of {obj.name} disappear: "
+        hazards.append(Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"columns of {obj.name} disappear: "
                                                      f"{', '.join(lost)}"))
     if obj.materialized:
-        hazards.append(Hazard(ACCESS_EXCLUSIVE_LOCK, f"readers of {obj.name} wait until it is "
+        hazards.append(Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"readers of {obj.name} wait until it is "
                                                      "recomputed and the transaction commits"))
     return hazards
 
@@ -39,7 +40,7 @@ def create(obj, ctx):
 def drop(obj, ctx):
     word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
     return [make(sql.SQL("DROP {} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name)),
-                 "drop", obj.key, [Hazard(BACKWARD_INCOMPATIBLE, f"{obj.name} disappears")]
+                 "drop", obj.key, [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{obj.name} disappears")]
                  if ctx.new.objects.get(obj.key) is None else [],
                  removes={obj.key} | ctx.children(ctx.old, obj.key))]
 
