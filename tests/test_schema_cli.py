@@ -3,6 +3,7 @@ repositories (refs, tags, WORKTREE), with the documented exit codes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -11,9 +12,8 @@ import sys
 import psycopg
 import pytest
 
-from momrel.schema.diff import Migration, _verify, diff
+from momrel.schema.diff import diff, verify_migration
 from momrel.schema.normalize import normalize
-from momrel.schema.parse import parse_schema
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import SchemaSource
 from momrel.schema.verify import VerificationFailed
@@ -186,12 +186,10 @@ def test_verification_names_the_objects_that_differ(pg_server):
     new = SchemaSource("b", "b.sql", "CREATE TABLE t (id bigint, note text);\n", None, "b.sql")
     with ScratchServer(pg_server.url("postgres")) as scratch:
         correct = diff(old, new, "public", scratch)
-        incomplete = Migration(old, new, "public", "up", correct.statements[:1],
-                               parse_schema(old.text, "a.sql", "public"),
-                               parse_schema(new.text, "b.sql", "public"))
+        incomplete = dataclasses.replace(correct, statements=correct.statements[:1])
         expected = _expected_catalog(scratch, new)
         with pytest.raises(VerificationFailed) as failure:
-            _verify(incomplete, expected, scratch)
+            verify_migration(incomplete, old, expected, scratch)
     assert failure.value.exit_code == 4
     message = str(failure.value)
     assert "column public.t.id differs (data_type)" in message or "missing column public.t.note" in message
