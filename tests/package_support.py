@@ -1,6 +1,7 @@
-"""Helpers shared by the import tests: the prod target's state, packages exported from the demo
-seed (copied per test, free to damage), re-sealing a tampered package so that verify passes and
-the importer's own checks are the ones under test, and the expectations on a refused import.
+"""Helpers shared by the package tests (export, verify, import): the prod target's state,
+packages exported from the demo seed (copied per test, free to damage), re-sealing a tampered
+package so that verify passes and the importer's own checks are the ones under test, and the
+expectations on a refused verify or import.
 
 Qdrant local mode locks its folder to one client, so the helpers open it only between momrel
 runs and close it before the next one.
@@ -17,13 +18,12 @@ from pathlib import Path
 import numpy as np
 from psycopg import sql
 
-from conftest import ContentRepo, one_line_error
 from momrel import vectors
 from momrel.demo import seed
 from momrel.filepkg import layout, manifest
+from support import FILES, VERSION, assert_mentions, one_line_error
 
-U = seed.file_uuid(0)
-VERSION = "1.0.0"
+U = FILES[0]
 SCHEMA = "public"
 TABLES = ("files", "identities", "face_detections", "tkg_nodes", "tkg_edges")
 FILE_TABLES = ("face_detections", "tkg_nodes", "tkg_edges")
@@ -47,10 +47,10 @@ def table_columns(repo, table: str) -> list[str]:
         "AND table_name = %s ORDER BY ordinal_position", (SCHEMA, table))]
 
 
-def pg_rows(repo) -> dict[str, list[tuple]]:
+def pg_rows(repo, schema: str = SCHEMA) -> dict[str, list[tuple]]:
     """Every row of every target table, ordered by the first column (the key)."""
     return {table: repo.sql(sql.SQL("SELECT * FROM {} ORDER BY 1").format(
-        sql.Identifier(SCHEMA, table))) for table in TABLES}
+        sql.Identifier(schema, table))) for table in TABLES}
 
 
 def sequences_used(repo) -> dict[str, int]:
@@ -67,13 +67,10 @@ def sequences_used(repo) -> dict[str, int]:
     return used
 
 
-qdrant = ContentRepo.qdrant  # qdrant(repo): the repo's local storage, closed after use
-
-
 def qdrant_points(repo, file_uuid: str = U) -> dict[str, int | None]:
     """Points of the file per prod collection; None where the collection does not exist."""
     counts = {}
-    with qdrant(repo) as client:
+    with repo.qdrant() as client:
         for logical, name in PROD_COLLECTIONS.items():
             counts[logical] = (vectors.count_file_points(client, name, "file_uuid", file_uuid)
                                if client.collection_exists(name) else None)
@@ -92,28 +89,58 @@ def processor_files(repo, file_uuid: str = U) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if file_uuid in p.name}
 
 
-def target_state(repo) -> dict:
-    return {"rows": pg_rows(repo), "points": qdrant_points(repo), "json": processor_files(repo)}
-
-
 def status_of(repo, file_uuid: str = U):
     rows = repo.sql("SELECT status FROM public.files WHERE file_uuid = %s", (file_uuid,))
     return rows[0][0] if rows else None
 
 
 # ---------------------------------------------------------------- packages
-def fix_checksum(pkg: Path, relative: str) -> None:
-    """Record the current hash of `relative` in SHA256SUMS, as a careless re-packer would
-    (the same method as tests/test_verify.py)."""
+def change_middle_byte(path: Path) -> None:
+    """One byte in the middle of the file becomes another digit (the file stays as long)."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle] = ord("7") if data[middle] != ord("7") else ord("8")
+    path.write_bytes(bytes(data))
+
+
+def checksums_of(pkg: Path) -> dict[str, str]:
+    """SHA256SUMS as listed: relative path -> hash."""
     sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
+    return manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
+
+
+def write_checksums(pkg: Path, sums: dict[str, str]) -> None:
+    (pkg / layout.CHECKSUMS).write_bytes(manifest.render_checksums(sums))
+
+
+def fix_checksum(pkg: Path, relative: str) -> None:
+    """Record the current hash of `relative` in SHA256SUMS, as a careless re-packer would."""
+    sums = checksums_of(pkg)
     assert relative in sums
     sums[relative] = manifest.sha256_file(pkg / relative)
-    sums_path.write_bytes(manifest.render_checksums(sums))
+    write_checksums(pkg, sums)
+
+
+def hashes_now(pkg: Path) -> dict[str, str]:
+    """The current hash of every file SHA256SUMS lists."""
+    return {relative: manifest.sha256_file(pkg / relative) for relative in checksums_of(pkg)}
+
+
+def reseal_checksums(pkg: Path) -> None:
+    """Every listed file's hash recomputed, metadata.json left as it is."""
+    write_checksums(pkg, hashes_now(pkg))
 
 
 def metadata_of(pkg: Path) -> dict:
     return json.loads((pkg / layout.METADATA).read_text(encoding="utf-8"))
+
+
+def rewrite_metadata(pkg: Path, change) -> None:
+    """Change metadata.json and fix its checksum only (content_sha256 is left as it was)."""
+    metadata = metadata_of(pkg)
+    change(metadata)
+    (pkg / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
+    fix_checksum(pkg, layout.METADATA)
 
 
 def reseal(pkg: Path, change_metadata=None) -> None:
@@ -123,9 +150,7 @@ def reseal(pkg: Path, change_metadata=None) -> None:
     Fixing one file's checksum is not enough for that: content_sha256 covers the data files'
     checksums, and verify compares it last.
     """
-    sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
-    sums = {relative: manifest.sha256_file(pkg / relative) for relative in sums}
+    sums = hashes_now(pkg)
     metadata = metadata_of(pkg)
     if change_metadata:
         change_metadata(metadata)
@@ -133,7 +158,7 @@ def reseal(pkg: Path, change_metadata=None) -> None:
                                                          metadata.get("registration"))
     (pkg / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
     sums[layout.METADATA] = manifest.sha256_file(pkg / layout.METADATA)
-    sums_path.write_bytes(manifest.render_checksums(sums))
+    write_checksums(pkg, sums)
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -159,7 +184,7 @@ def add_frame_points(repo, count: int) -> None:
         id=str(uuidlib.uuid5(uuidlib.UUID(U), f"extra-frame-{k}")),
         vector=rng.standard_normal(512).astype("float32").tolist(),
         payload={"file_uuid": U, "frame": 100000 + k, "extra": True}) for k in range(count)]
-    with qdrant(repo) as client:
+    with repo.qdrant() as client:
         client.upsert(collection, points=points, wait=True)
 
 
@@ -176,25 +201,11 @@ def assert_complete_import(repo, pkg: Path) -> None:
     assert status_of(repo) == "registered_processed"
 
 
-def expect_rejected(repo, pkg: Path, *fragments: str, extra: tuple[str, ...] = (),
-                    exit_code: int = 1) -> str:
-    """The import fails with one error line naming every fragment, and changes nothing."""
-    before = target_state(repo)
-    result = repo.momrel(*import_args(pkg, *extra))
-    line = one_line_error(result)
-    assert result.returncode == exit_code, (result.returncode, line)
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert target_state(repo) == before
-    return line
-
-
 def expect_nothing_imported(repo) -> None:
     assert all(rows == [] for rows in pg_rows(repo).values())
     assert processor_files(repo) == {}  # temporary names (.{uuid}.{name}.json.xxx) included
-    with qdrant(repo) as client:  # not even created
+    with repo.qdrant() as client:  # not even created
         assert not any(client.collection_exists(name) for name in PROD_COLLECTIONS.values())
-
 
 
 
@@ -203,7 +214,7 @@ def all_points(repo) -> dict[str, dict | None]:
     """Every point of every prod collection (any file): id -> (payload, vectors as bytes);
     None where the collection does not exist."""
     found = {}
-    with qdrant(repo) as client:
+    with repo.qdrant() as client:
         for name in PROD_COLLECTIONS.values():
             if not client.collection_exists(name):
                 found[name] = None
@@ -227,16 +238,21 @@ def full_state(repo) -> dict:
     return {"rows": pg_rows(repo), "points": all_points(repo), "files": output_files(repo)}
 
 
-def expect_refused(repo, pkg: Path, *fragments: str, extra: tuple[str, ...] = ()) -> str:
-    """The import fails with one error line naming every fragment (exit 1) and the whole target,
-    other files included, is exactly as it was."""
+def expect_refused(repo, pkg: Path, *fragments: str, extra: tuple[str, ...] = (),
+                   exit_code: int = 1) -> str:
+    """The import fails with one error line naming every fragment (a refused package: exit 1)
+    and the whole target, other files included, is exactly as it was."""
     before = full_state(repo)
-    result = repo.momrel(*import_args(pkg, *extra))
-    line = one_line_error(result)
-    assert result.returncode == 1, (result.returncode, line)
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
+    line = one_line_error(repo.momrel(*import_args(pkg, *extra)), exit_code)
+    assert_mentions(line, *fragments)
     assert full_state(repo) == before
+    return line
+
+
+def verify_refuses(repo, pkg: Path, *fragments: str) -> str:
+    """`momrel file verify` refuses the package in one line (exit 1) naming every fragment."""
+    line = one_line_error(repo.momrel("file", "verify", str(pkg)), 1)
+    assert_mentions(line, *fragments)
     return line
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import psycopg
+
+from support import git
 
 
 def test_db_start_status_url_stop(content_repo):
@@ -62,8 +63,7 @@ def test_demo_runs_end_to_end_and_twice(content_repo, tmp_path):
     assert branch["commit_yourself"].startswith("git add params.yaml pipelines/ release/files/ && git commit")
     # Any plain clone of that branch can pull a package (remote pointed as the summary says).
     clone = tmp_path / "plain-clone"
-    subprocess.run(["git", "clone", "-q", "-b", "momrel-demo", str(content_repo.root), str(clone)],
-                   check=True)
+    git(tmp_path, "clone", "-q", "-b", "momrel-demo", str(content_repo.root), str(clone))
     remote_url = content_repo.dvc("config", "remote.local.url").stdout.strip()
     assert f"url {remote_url} && dvc pull release/files/" in branch["clone"]
     content_repo.dvc("remote", "modify", "--local", "local", "url", remote_url, cwd=clone)

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
-from conftest import git
-from momrel.demo import seed as seeding
 from momrel.filepkg import manifest
 from momrel.filepkg.verify import verify_package
-
-FILES = [seeding.file_uuid(i) for i in range(3)]
-
-
-def package_dir(repo, file_uuid, version="1.0.0"):
-    return repo.root / "release" / "files" / file_uuid / version
+from support import FILES, VERSION, clone_and_pull, git, tree_bytes, tree_state
 
 
 def states(repo) -> dict[str, str]:
@@ -23,12 +15,7 @@ def states(repo) -> dict[str, str]:
     return {item["file_uuid"]: item["state"] for item in listed}
 
 
-def tree_state(folder):
-    return {p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def add_all(repo, version="1.0.0"):
+def add_all(repo, version=VERSION):
     for file_uuid in FILES:
         repo.ok("file", "add", file_uuid, "--version", version)
 
@@ -58,14 +45,14 @@ def test_repro_reexports_exactly_the_changed_package(seeded_repo):
     add_all(repo)
     repo.dvc("repro", "-P")
     for file_uuid in FILES:
-        verify_package(package_dir(repo, file_uuid))
+        verify_package(repo.package_dir(file_uuid))
     assert set(states(repo).values()) == {"up-to-date"}
-    before = {f: tree_state(package_dir(repo, f)) for f in FILES}
+    before = {f: tree_state(repo.package_dir(f)) for f in FILES}
 
     # Nothing changed: the fingerprints are rewritten identically and no export runs.
     second = repo.dvc("repro", "-P")
     assert "Running stage" in second.stdout
-    assert {f: tree_state(package_dir(repo, f)) for f in FILES} == before
+    assert {f: tree_state(repo.package_dir(f)) for f in FILES} == before
 
     # One row of one file changes: exactly that package is stale.
     changed = FILES[1]
@@ -80,19 +67,19 @@ def test_repro_reexports_exactly_the_changed_package(seeded_repo):
 
     # Its published version is not silently rewritten...
     refused = repo.dvc("repro", "-P", "--keep-going", check=False)
-    assert refused.returncode != 0
+    assert refused.returncode == 255  # DVC's exit code for a stage that failed
     assert "bump the version" in refused.stderr + refused.stdout
-    assert {f: tree_state(package_dir(repo, f)) for f in FILES} == before
+    assert {f: tree_state(repo.package_dir(f)) for f in FILES} == before
 
     # ...the new version is exported, and only it.
     repo.ok("file", "add", changed, "--version", "1.0.1")
     repo.dvc("repro", "-P")
-    new_package = package_dir(repo, changed, "1.0.1")
+    new_package = repo.package_dir(changed, "1.0.1")
     verify_package(new_package)
     assert manifest.read_metadata(new_package)["content_sha256"] != \
-        manifest.read_metadata(package_dir(repo, changed))["content_sha256"]
+        manifest.read_metadata(repo.package_dir(changed))["content_sha256"]
     for file_uuid in (FILES[0], FILES[2]):
-        assert tree_state(package_dir(repo, file_uuid)) == before[file_uuid]
+        assert tree_state(repo.package_dir(file_uuid)) == before[file_uuid]
     assert set(states(repo).values()) == {"up-to-date"}
 
 
@@ -103,20 +90,7 @@ def test_fresh_clone_pulls_exactly_one_package(seeded_repo, tmp_path):
     repo.dvc("push")
     repo.git("add", "-A")
     repo.git("commit", "-qm", "packages 1.0.0")
-
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(repo.root), str(clone)], check=True)
-    wanted = f"release/files/{FILES[2]}/1.0.0"
-    repo.dvc("pull", wanted, cwd=clone)
-
-    original = repo.root / wanted
-    pulled = clone / wanted
-    assert {k: v[1] for k, v in tree_state(pulled).items()} == \
-        {k: v[1] for k, v in tree_state(original).items()}
-    verify_package(pulled)
-    for other in FILES[:2]:
-        assert not (clone / "release" / "files" / other / "1.0.0").exists()
-    assert git(clone, "status", "--porcelain") == ""
+    clone_and_pull(repo, tmp_path / "clone", FILES[2])
 
 
 def test_hooks_push_packages_with_git_push_and_restore_them_on_checkout(seeded_repo, tmp_path):
@@ -130,17 +104,13 @@ def test_hooks_push_packages_with_git_push_and_restore_them_on_checkout(seeded_r
     assert not any(repo.remote.rglob("*.dir")), "nothing pushed yet"
 
     origin = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(tmp_path, "init", "-q", "--bare", str(origin))
     repo.git("remote", "add", "origin", str(origin))
-    push = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.root, env=repo.env(),
-                          capture_output=True, text=True)
-    assert push.returncode == 0, push.stderr
+    repo.git("push", "-q", "origin", "main", hooks=True)
     assert any(repo.remote.rglob("*.dir")), "pre-push hook did not run dvc push"
 
-    package = package_dir(repo, FILES[0])
-    expected = {k: v[1] for k, v in tree_state(package).items()}
+    package = repo.package_dir(FILES[0])
+    expected = tree_bytes(package)
     shutil.rmtree(package)
-    checkout = subprocess.run(["git", "checkout", "-q", "-b", "other"], cwd=repo.root,
-                              env=repo.env(), capture_output=True, text=True)
-    assert checkout.returncode == 0, checkout.stderr
-    assert {k: v[1] for k, v in tree_state(package).items()} == expected
+    repo.git("checkout", "-q", "-b", "other", hooks=True)
+    assert tree_bytes(package) == expected

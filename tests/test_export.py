@@ -10,23 +10,23 @@ import subprocess
 
 import pytest
 
-from conftest import one_line_error
 from momrel.demo import seed as seeding
 from momrel.filepkg import layout, manifest
 from momrel.filepkg.snapshot import SnapshotReader
 from momrel.filepkg.verify import verify_package
+from support import FILES, VERSION, one_line_error, tree_bytes, tree_state
 
-FILE = seeding.file_uuid(1)
+FILE = FILES[1]
 
 
 def export(repo, *extra, **env):
-    result = repo.ok("file", "export", "--uuid", FILE, "--version", "1.0.0", "--json", *extra, **env)
+    result = repo.ok("file", "export", "--uuid", FILE, "--version", VERSION, "--json", *extra, **env)
     return json.loads(result.stdout)
 
 
 def test_export_writes_every_part_consistent_with_the_database(seeded_repo):
     summary = export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
+    package = seeded_repo.package_dir(FILE)
     assert summary["status"] == "created" and summary["package"] == str(package)
     config = seeded_repo.config()
 
@@ -75,18 +75,18 @@ def test_export_writes_every_part_consistent_with_the_database(seeded_repo):
         assert filecmp.cmp(source, package / layout.processor_path(name), shallow=False)
 
     metadata = manifest.read_metadata(package)
-    assert metadata["file_uuid"] == FILE and metadata["version"] == "1.0.0"
+    assert metadata["file_uuid"] == FILE and metadata["version"] == VERSION
     assert metadata["registration"]["file_uuid"] == FILE
     assert metadata["source"] == {"environment": "dev", "schema": "dev", "registration_table": "files",
                                   "registration_key": "file_uuid"}
     assert {t: v["rows"] for t, v in metadata["tables"].items()} == summary["rows"]
     info = (package / layout.RELEASE_INFO).read_text()
-    assert FILE in info and "1.0.0" in info and "created_at" in info
+    assert FILE in info and VERSION in info and "created_at" in info
 
 
 def test_checksums_cover_everything_and_sha256sum_accepts_them(seeded_repo):
     export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
+    package = seeded_repo.package_dir(FILE)
     listed = manifest.parse_checksums((package / layout.CHECKSUMS).read_text(), "SHA256SUMS")
     on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
     assert set(listed) == on_disk - {layout.CHECKSUMS}
@@ -100,7 +100,7 @@ def test_checksums_cover_everything_and_sha256sum_accepts_them(seeded_repo):
 
 def test_datapackage_describes_every_csv_column(seeded_repo):
     export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
+    package = seeded_repo.package_dir(FILE)
     document = json.loads((package / layout.DATAPACKAGE).read_text())
     assert document["profile"] == "tabular-data-package"
     for resource in document["resources"]:
@@ -117,31 +117,26 @@ def test_second_export_is_byte_identical(seeded_repo, tmp_path):
     first = export(seeded_repo, "--out", str(tmp_path / "a"), SOURCE_DATE_EPOCH="1767600000")
     second = export(seeded_repo, "--out", str(tmp_path / "b"), SOURCE_DATE_EPOCH="1767600000")
     assert first["content_sha256"] == second["content_sha256"]
-    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
-    assert files_a == files_b
-    for relative in files_a:
-        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")
 
     # Without a fixed clock only created_at differs, and re-exporting in place touches nothing.
     export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in package.rglob("*") if p.is_file()}
+    package = seeded_repo.package_dir(FILE)
+    before = tree_state(package)
     again = export(seeded_repo)
     assert again["status"] == "unchanged"
-    assert before == {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in package.rglob("*") if p.is_file()}
+    assert tree_state(package) == before
 
 
 def test_published_version_is_immutable_unless_forced(seeded_repo):
     export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
+    package = seeded_repo.package_dir(FILE)
     original = (package / "tkg_nodes.csv").read_bytes()
     seeded_repo.sql("UPDATE dev.tkg_nodes SET label = 'renamed' "
                     "WHERE id = (SELECT min(id) FROM dev.tkg_nodes WHERE file_uuid = %s)", (FILE,))
 
-    refused = seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", "1.0.0")
-    assert refused.returncode != 0
-    assert "immutable" in refused.stderr and "bump the version" in refused.stderr
+    line = one_line_error(seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", VERSION), 1)
+    assert "immutable" in line and "bump the version" in line
     assert (package / "tkg_nodes.csv").read_bytes() == original
     assert not [p for p in package.parent.iterdir() if p.name.startswith(".")], "temp folder left behind"
 
@@ -163,9 +158,9 @@ def test_out_may_be_an_empty_folder_but_not_a_folder_of_other_files(seeded_repo,
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "notes.txt").write_text("keep me")
-    refused = seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", "1.0.0",
+    refused = seeded_repo.momrel("file", "export", "--uuid", FILE, "--version", VERSION,
                                  "--out", str(occupied))
-    assert "is not empty and holds no package" in one_line_error(refused)
+    assert "is not empty and holds no package" in one_line_error(refused, 1)
     assert [p.name for p in occupied.iterdir()] == ["notes.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temp folder left behind"
     assert export(seeded_repo, "--out", str(occupied), "--force")["status"] == "replaced"
@@ -175,7 +170,7 @@ def test_out_may_be_an_empty_folder_but_not_a_folder_of_other_files(seeded_repo,
 def test_export_reads_one_consistent_snapshot_of_all_tables(seeded_repo):
     """Counts in metadata match the CSVs even for the shared table selected through another."""
     summary = export(seeded_repo)
-    package = seeded_repo.root / "release" / "files" / FILE / "1.0.0"
+    package = seeded_repo.package_dir(FILE)
     metadata = manifest.read_metadata(package)
     for table, info in metadata["tables"].items():
         with (package / info["path"]).open(newline="") as f:
@@ -189,8 +184,8 @@ def test_export_streams_larger_files(seeded_repo, scale):
     """A bigger video (several pages of points, multiple COPY chunks) exports and verifies."""
     seeded_repo.ok("demo", "seed", "--files", "4", "--scale", str(scale))
     big = seeding.file_uuid(3)
-    summary = json.loads(seeded_repo.ok("file", "export", "--uuid", big, "--version", "1.0.0",
+    summary = json.loads(seeded_repo.ok("file", "export", "--uuid", big, "--version", VERSION,
                                         "--json").stdout)
     assert summary["rows"]["face_detections"] == seeding.Sizes.at(scale).faces
     assert summary["points"]["frames"] == seeding.Sizes.at(scale).frame_points
-    verify_package(seeded_repo.root / "release" / "files" / big / "1.0.0")
+    verify_package(seeded_repo.package_dir(big))

@@ -8,30 +8,14 @@ import sys
 
 import numpy as np
 
-from conftest import PROJECT, ContentRepo
-from momrel.demo import seed as seeding
 from momrel.vectors import file_filter
-
-FILES = [seeding.file_uuid(i) for i in range(3)]
-TABLES = ("files", "identities", "face_detections", "tkg_nodes", "tkg_edges")
-
-
-def export(repo, tmp_path, index: int):
-    out = tmp_path / f"pkg{index}"
-    repo.ok("file", "export", "--uuid", FILES[index], "--version", "1.0.0", "--out", str(out))
-    return out
+from package_support import export_video, import_args, pg_rows
+from support import FILES, PROJECT
 
 
 def import_(repo, package, *extra):
-    return json.loads(repo.ok("file", "import", "--package", str(package), "--env", "prod",
-                              "--json", *extra).stdout)
-
-
-def state(repo, schema="public"):
-    return {t: repo.sql(f"SELECT * FROM {schema}.{t} ORDER BY 1") for t in TABLES}
-
-
-qdrant = ContentRepo.qdrant  # qdrant(repo): the repo's local storage, closed after use
+    """Import into prod; the summary it prints with --json."""
+    return json.loads(repo.ok(*import_args(package, "--json", *extra)).stdout)
 
 
 def points_of(client, collection, file_uuid):
@@ -70,7 +54,7 @@ def natural_rows(repo, schema, file_uuid):
 
 
 def test_round_trip_dev_to_prod_is_equal_row_point_and_file(seeded_repo, tmp_path):
-    package = export(seeded_repo, tmp_path, 0)
+    package = export_video(seeded_repo, tmp_path, 0)
     summary = import_(seeded_repo, package)
     assert summary["target_uuid"] == FILES[0] and summary["schema"] == "public"
 
@@ -86,7 +70,7 @@ def test_round_trip_dev_to_prod_is_equal_row_point_and_file(seeded_repo, tmp_pat
     assert dangling == 0
 
     config = seeded_repo.config()
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         for logical in config.collections:
             source = points_of(client, config.env("dev").collections[logical], FILES[0])
             target = points_of(client, config.env("prod").collections[logical], FILES[0])
@@ -104,17 +88,17 @@ def test_round_trip_dev_to_prod_is_equal_row_point_and_file(seeded_repo, tmp_pat
 
 
 def test_import_twice_is_the_same_as_once(seeded_repo, tmp_path):
-    package = export(seeded_repo, tmp_path, 0)
+    package = export_video(seeded_repo, tmp_path, 0)
     import_(seeded_repo, package)
-    once = state(seeded_repo)
-    with qdrant(seeded_repo) as client:
+    once = pg_rows(seeded_repo)
+    with seeded_repo.qdrant() as client:
         points_once = {k: (p.payload, p.vector) for k, p in points_of(client, "momentry_v1", FILES[0]).items()}
     json_once = {p.name: p.read_bytes() for p in seeded_repo.config().env("prod").output_dir.iterdir()}
 
     second = import_(seeded_repo, package)
-    assert state(seeded_repo) == once, "a re-import must leave the target exactly as the first did"
+    assert pg_rows(seeded_repo) == once, "a re-import must leave the target exactly as the first did"
     assert second["identities_reused"] == {"identities": len(once["identities"])}
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         points_twice = {k: (p.payload, p.vector) for k, p in points_of(client, "momentry_v1", FILES[0]).items()}
         assert client.count("momentry_v1", exact=True).count == len(points_once)
     assert points_twice == points_once
@@ -124,15 +108,15 @@ def test_import_twice_is_the_same_as_once(seeded_repo, tmp_path):
 def test_other_files_in_the_target_are_untouched(seeded_repo, tmp_path):
     """File 1 is imported first: its ids (1..2000 in public) are the same range as file 0's ids
     in the package (1..2000 in dev). Importing file 0 must not touch it or collide with it."""
-    import_(seeded_repo, export(seeded_repo, tmp_path, 1))
-    before = {t: [r for r in rows] for t, rows in state(seeded_repo).items()}
+    import_(seeded_repo, export_video(seeded_repo, tmp_path, 1))
+    before = {t: [r for r in rows] for t, rows in pg_rows(seeded_repo).items()}
     package_ids = [int(r[0]) for r in seeded_repo.sql(
         "SELECT id FROM dev.face_detections WHERE file_uuid = %s ORDER BY id", (FILES[0],))]
     existing_ids = [r[0] for r in before["face_detections"]]
     assert set(package_ids) & set(existing_ids), "the test needs overlapping id ranges"
 
-    import_(seeded_repo, export(seeded_repo, tmp_path, 0))
-    after = state(seeded_repo)
+    import_(seeded_repo, export_video(seeded_repo, tmp_path, 0))
+    after = pg_rows(seeded_repo)
     for table in ("face_detections", "tkg_nodes", "tkg_edges"):
         kept = [r for r in after[table] if str(r[1]) == FILES[1]]
         assert kept == before[table], table
@@ -151,8 +135,8 @@ def test_shared_identities_end_up_as_one_row(seeded_repo, tmp_path):
         "EXISTS (SELECT 1 FROM dev.face_detections f WHERE f.identity_id = i.id AND f.file_uuid = %s)",
         (FILES[0], FILES[1]))}
     assert shared, "the seed makes neighbouring videos share people"
-    import_(seeded_repo, export(seeded_repo, tmp_path, 0))
-    second = import_(seeded_repo, export(seeded_repo, tmp_path, 1))
+    import_(seeded_repo, export_video(seeded_repo, tmp_path, 0))
+    second = import_(seeded_repo, export_video(seeded_repo, tmp_path, 1))
     assert second["identities_reused"]["identities"] == len(shared)
     (duplicates,), = seeded_repo.sql(
         "SELECT count(*) - count(DISTINCT identity_uuid) FROM public.identities")
@@ -169,14 +153,14 @@ def test_shared_identities_end_up_as_one_row(seeded_repo, tmp_path):
 
 def test_import_under_another_uuid_rewrites_every_reference(seeded_repo, tmp_path):
     target = "6c1b1a5e-0000-4000-8000-00000000beef"
-    package = export(seeded_repo, tmp_path, 0)
+    package = export_video(seeded_repo, tmp_path, 0)
     summary = import_(seeded_repo, package, "--uuid", target)
     assert summary["target_uuid"] == target and summary["source_uuid"] == FILES[0]
     for table in ("face_detections", "tkg_nodes", "tkg_edges"):
         uuids = {r[0] for r in seeded_repo.sql(f"SELECT DISTINCT file_uuid::text FROM public.{table}")}
         assert uuids == {target}, table
     assert natural_rows(seeded_repo, "public", target) == natural_rows(seeded_repo, "dev", FILES[0])
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         moved = points_of(client, "momentry_v1", target)
         assert len(moved) == summary["points"]["frames"]
         assert not points_of(client, "momentry_v1", FILES[0])
@@ -187,13 +171,13 @@ def test_import_under_another_uuid_rewrites_every_reference(seeded_repo, tmp_pat
 
     # The same package under its own uuid as well: two files, no shared points or rows.
     import_(seeded_repo, package)
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         assert len(points_of(client, "momentry_v1", target)) == len(points_of(client, "momentry_v1", FILES[0]))
 
 
 def test_seed_form_script(seeded_repo, tmp_path):
     """python3 scripts/import_file_package.py --uuid U --package DIR (the seed's flow)."""
-    package = export(seeded_repo, tmp_path, 2)
+    package = export_video(seeded_repo, tmp_path, 2)
     result = subprocess.run([sys.executable, str(PROJECT / "scripts" / "import_file_package.py"),
                              "--uuid", FILES[2], "--package", str(package)],
                             cwd=seeded_repo.root, env=seeded_repo.env(), capture_output=True, text=True)

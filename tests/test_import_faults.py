@@ -23,15 +23,15 @@ import shutil
 import pytest
 from psycopg import sql
 
-from conftest import one_line_error
 from momrel import vectors
-from momrel.filepkg import layout, manifest
+from momrel.filepkg import layout
 from momrel.filepkg.snapshot import SnapshotHeader, SnapshotPoint, SnapshotReader, write as write_snapshot
 from package_support import (
-    PROCESSORS, REFERENCES, SCHEMA, SEQUENCED, TABLES, U, assert_complete_import,
-    expect_nothing_imported, expect_rejected, fix_checksum, full_state, import_args, metadata_of, pg_rows,
-    processor_files, qdrant, qdrant_points, read_csv, reseal, sequences_used, status_of,
-    table_columns, target_state, write_csv)
+    PROCESSORS, REFERENCES, SCHEMA, SEQUENCED, TABLES, U, assert_complete_import, change_middle_byte,
+    expect_nothing_imported, expect_refused, fix_checksum, full_state, import_args, metadata_of,
+    pg_rows, processor_files, qdrant_points, read_csv, reseal, rewrite_metadata, sequences_used,
+    status_of, table_columns, write_csv)
+from support import one_line_error
 
 KILL_POINTS = ["after-verify", "after-copy-face_detections", "after-copy-tkg_edges",
                "after-tables", "after-insert-tkg_nodes", "after-keep-aside", "during-points",
@@ -197,7 +197,7 @@ def test_killed_import_is_put_back_by_the_next_one(seeded_repo, package, big_pac
     assert killed.returncode == -9, killed.stderr
     assert full_state(seeded_repo) != before and status_of(seeded_repo) == "registered"
 
-    line = one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))))
+    line = one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))), 1)
     assert "natural_key" in line
     assert full_state(seeded_repo) == before
     assert status_of(seeded_repo) == "registered_processed"
@@ -214,25 +214,21 @@ def test_import_killed_after_its_commit_is_kept(seeded_repo, package, big_packag
     assert_complete_import(seeded_repo, big_package)
     completed = full_state(seeded_repo)
 
-    one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))))
+    one_line_error(seeded_repo.momrel(*import_args(refused_package(package, tmp_path))), 1)
     assert full_state(seeded_repo) == completed
     assert imports_left(seeded_repo) == []
 
 
 # ---------------------------------------------------------------- 2. bad packages
 def test_checksum_mismatch(seeded_repo, package):
-    path = package / "face_detections.csv"
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2
-    data[middle] = ord("7") if data[middle] != ord("7") else ord("8")
-    path.write_bytes(bytes(data))
-    expect_rejected(seeded_repo, package, "checksum mismatch for face_detections.csv")
+    change_middle_byte(package / "face_detections.csv")
+    expect_refused(seeded_repo, package, "checksum mismatch for face_detections.csv")
     expect_nothing_imported(seeded_repo)
 
 
 def test_missing_file(seeded_repo, package):
     (package / "tkg_nodes.csv").unlink()
-    expect_rejected(seeded_repo, package, "tkg_nodes.csv is missing")
+    expect_refused(seeded_repo, package, "tkg_nodes.csv is missing")
     expect_nothing_imported(seeded_repo)
 
 
@@ -242,7 +238,7 @@ def test_truncated_csv(seeded_repo, package):
     fix_checksum(package, "face_detections.csv")
     # Caught by verify's CSV check before the database: the last row is cut inside the quoted
     # landmarks field ("face_detections.csv: record 2001 opens a quoted field that never closes").
-    line = expect_rejected(seeded_repo, package, "face_detections.csv: record ", "never closes")
+    line = expect_refused(seeded_repo, package, "face_detections.csv: record ", "never closes")
     assert "checksum" not in line
     expect_nothing_imported(seeded_repo)
 
@@ -253,7 +249,7 @@ def test_extra_csv_column(seeded_repo, package):
     write_csv(path, [rows[0] + ["mood"]] + [row + ["calm"] for row in rows[1:]])
     reseal(package, lambda m: m["tables"]["tkg_nodes"]["columns"].append({"name": "mood", "type": "text"}))
     seeded_repo.ok("file", "verify", str(package))  # a sound package, from a newer schema
-    expect_rejected(seeded_repo, package, "tkg_nodes.mood", "does not exist in the target")
+    expect_refused(seeded_repo, package, "tkg_nodes.mood", "does not exist in the target")
     expect_nothing_imported(seeded_repo)
 
 
@@ -290,11 +286,11 @@ def test_wrong_type_in_a_cell(seeded_repo, package):
     path.write_text("".join(lines), encoding="utf-8")
     fix_checksum(package, "face_detections.csv")
     # With only the CSV's checksum fixed, verify catches it: content_sha256 covers the checksums.
-    expect_rejected(seeded_repo, package, "content_sha256 in metadata.json does not match")
+    expect_refused(seeded_repo, package, "content_sha256 in metadata.json does not match")
     # Re-sealed, verify passes (it checks field counts, not types): PostgreSQL's COPY refuses it.
     reseal(package)
     seeded_repo.ok("file", "verify", str(package))
-    line = expect_rejected(seeded_repo, package, "face_detections.csv", "invalid input", '"abc"')
+    line = expect_refused(seeded_repo, package, "face_detections.csv", "invalid input", '"abc"')
     assert "column frame" in line
     expect_nothing_imported(seeded_repo)
 
@@ -312,10 +308,10 @@ def test_wrong_type_over_processed_file_keeps_it_processed(seeded_repo, package,
     path.write_text("".join(lines), encoding="utf-8")
     reseal(bad)
 
-    before = target_state(seeded_repo)
-    line = one_line_error(seeded_repo.momrel(*import_args(bad)))
+    before = full_state(seeded_repo)
+    line = one_line_error(seeded_repo.momrel(*import_args(bad)), 1)
     assert "face_detections.csv" in line and '"abc"' in line
-    after = target_state(seeded_repo)
+    after = full_state(seeded_repo)
     assert {k: v for k, v in after.items() if k != "rows"} == {k: v for k, v in before.items() if k != "rows"}
     for table in TABLES[1:]:
         assert after["rows"][table] == before["rows"][table]
@@ -331,29 +327,26 @@ def test_fit_check_over_processed_file_changes_nothing(seeded_repo, package, tmp
     rows = read_csv(path)
     write_csv(path, [rows[0] + ["mood"]] + [row + ["calm"] for row in rows[1:]])
     reseal(newer, lambda m: m["tables"]["tkg_nodes"]["columns"].append({"name": "mood", "type": "text"}))
-    expect_rejected(seeded_repo, newer, "tkg_nodes.mood", "does not exist in the target")
+    expect_refused(seeded_repo, newer, "tkg_nodes.mood", "does not exist in the target")
     assert status_of(seeded_repo) == "registered_processed"
 
 
 def test_malformed_metadata(seeded_repo, package):
     (package / layout.METADATA).write_text('{"format": "momrel-file-package",', encoding="utf-8")
-    expect_rejected(seeded_repo, package, layout.METADATA, "not valid JSON")
+    expect_refused(seeded_repo, package, layout.METADATA, "not valid JSON")
     expect_nothing_imported(seeded_repo)
 
 
 def test_wrong_format_version(seeded_repo, package):
-    metadata = metadata_of(package)
-    metadata["format_version"] = 99
-    (package / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
-    fix_checksum(package, layout.METADATA)
-    expect_rejected(seeded_repo, package, "unsupported format_version 99")
+    rewrite_metadata(package, lambda m: m.update(format_version=99))
+    expect_refused(seeded_repo, package, "unsupported format_version 99")
     expect_nothing_imported(seeded_repo)
 
 
 def test_checksum_line_escaping_the_package(seeded_repo, package):
     with (package / layout.CHECKSUMS).open("a", encoding="utf-8") as f:
         f.write(f"{'a' * 64}  ../x\n")
-    expect_rejected(seeded_repo, package, "'../x' escapes the package folder")
+    expect_refused(seeded_repo, package, "'../x' escapes the package folder")
     expect_nothing_imported(seeded_repo)
 
 
@@ -362,29 +355,26 @@ def test_absolute_table_path_in_metadata(seeded_repo, package, tmp_path):
     outside = tmp_path / "outside" / "tkg_nodes.csv"
     outside.parent.mkdir()
     shutil.copy2(package / "tkg_nodes.csv", outside)
-    metadata = metadata_of(package)
-    metadata["tables"]["tkg_nodes"]["path"] = str(outside)
-    (package / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
-    fix_checksum(package, layout.METADATA)
-    expect_rejected(seeded_repo, package, f"{str(outside)!r} escapes the package folder")
+    rewrite_metadata(package, lambda m: m["tables"]["tkg_nodes"].update(path=str(outside)))
+    expect_refused(seeded_repo, package, f"{str(outside)!r} escapes the package folder")
     expect_nothing_imported(seeded_repo)
 
 
 def test_symlink_inside_the_package(seeded_repo, package):
     os.symlink("metadata.json", package / "link.json")
-    expect_rejected(seeded_repo, package, "link.json is a symlink")
+    expect_refused(seeded_repo, package, "link.json is a symlink")
     expect_nothing_imported(seeded_repo)
 
 
 def test_collection_with_other_vector_size(seeded_repo, package):
     """momentry_v1 exists with 256-d vectors; the package's frames are 512-d."""
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         vectors.create_collection(client, "momentry_v1", [vectors.VectorSpec("", 256, "Cosine")])
-    line = expect_rejected(seeded_repo, package, "momentry_v1", "refusing to mix")
+    line = expect_refused(seeded_repo, package, "momentry_v1", "refusing to mix")
     assert "256-d" in line and "512-d" in line
     assert all(rows == [] for rows in pg_rows(seeded_repo).values())
     assert processor_files(seeded_repo) == {}
-    with qdrant(seeded_repo) as client:
+    with seeded_repo.qdrant() as client:
         assert vectors.vector_specs(client, "momentry_v1") == [vectors.VectorSpec("", 256, "Cosine")]
         assert client.count("momentry_v1", exact=True).count == 0
         assert not client.collection_exists("sentence_story")
@@ -408,28 +398,18 @@ def test_snapshot_with_other_vector_size_over_imported_file(seeded_repo, package
         write_snapshot(out, narrow_header, points)
     reseal(narrow, lambda m: m["collections"]["frames"]["vectors"][0].update(size=256))
     seeded_repo.ok("file", "verify", str(narrow))
-    line = expect_rejected(seeded_repo, narrow, "momentry_v1", "refusing to mix")
+    line = expect_refused(seeded_repo, narrow, "momentry_v1", "refusing to mix")
     assert "512-d" in line and "256-d" in line
     assert status_of(seeded_repo) == "registered_processed"
 
 
 def test_invalid_uuid(seeded_repo, package):
-    expect_rejected(seeded_repo, package, "invalid target uuid", "'nope'", extra=("--uuid", "nope"))
+    expect_refused(seeded_repo, package, "invalid target uuid", "'nope'", extra=("--uuid", "nope"))
     expect_nothing_imported(seeded_repo)
 
 
 def test_uuid_and_register_url_exit_2(seeded_repo, package):
-    before = target_state(seeded_repo)
-    result = seeded_repo.momrel(*import_args(package, "--uuid", U,
-                                             "--register-url", "http://127.0.0.1:9"))
-    assert result.returncode == 2
-    assert "--uuid and --register-url are alternatives" in result.stderr
-    assert target_state(seeded_repo) == before
+    line = expect_refused(seeded_repo, package, "--uuid and --register-url are alternatives",
+                          extra=("--uuid", U, "--register-url", "http://127.0.0.1:9"), exit_code=2)
+    assert "--register-url" in line
     expect_nothing_imported(seeded_repo)
-
-
-def test_uuid_and_register_url_one_line(seeded_repo, package):
-    result = seeded_repo.momrel(*import_args(package, "--uuid", U,
-                                             "--register-url", "http://127.0.0.1:9"))
-    line = one_line_error(result)
-    assert result.returncode == 2 and "--register-url" in line

@@ -6,22 +6,17 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import subprocess
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from conftest import git, one_line_error
-from momrel.demo import seed as seeding
 from momrel.filepkg import manifest
-from momrel.filepkg.verify import verify_package
+from package_support import PROD_COLLECTIONS, U, all_points, full_state, import_args, qdrant_points
+from support import FILES, clone_and_pull, one_line_error, tree_bytes
 
-FILES = [seeding.file_uuid(i) for i in range(3)]
-U = FILES[0]
 PER_FILE_TABLES = ("face_detections", "tkg_nodes", "tkg_edges")
 REGISTER_PATH = "/api/v1/files/register"
 # The request body documented in momrel/filepkg/register.py (plus source_file_uuid).
@@ -110,61 +105,22 @@ def silent_server():
 
 
 # ---------------------------------------------------------------- helpers
-def export_package(repo, file_uuid: str, folder: Path) -> Path:
-    repo.ok("file", "export", "--uuid", file_uuid, "--version", "1.0.0", "--out", str(folder))
-    verify_package(folder)
-    return folder
-
-
 def file_rows(repo, schema: str, file_uuid: str) -> dict[str, int]:
     return {table: repo.sql(f"SELECT count(*) FROM {schema}.{table} WHERE file_uuid = %s",
                             (file_uuid,))[0][0]
             for table in PER_FILE_TABLES}
 
 
-def target_state(repo) -> dict:
-    """Everything an import into prod writes: public tables, prod output dir, prod Qdrant."""
-    state = {"files": repo.sql("SELECT * FROM public.files ORDER BY file_uuid")}
-    for table in (*PER_FILE_TABLES, "identities"):
-        state[table] = repo.sql(f"SELECT count(*), coalesce(max(id), 0) FROM public.{table}")
-    output = repo.config().env("prod").output_dir
-    state["output"] = sorted(p.name for p in output.iterdir()) if output.exists() else []
-    state["points"] = qdrant_counts(repo, ("momentry_v1", "sentence_story"))
-    return state
-
-
-def qdrant_counts(repo, collections, file_uuid: str | None = None) -> dict[str, int | None]:
-    """Point counts (of one file, or all); call only while no momrel process runs (the local
-    storage is locked to one client)."""
-    from qdrant_client import QdrantClient, models
-
-    client = QdrantClient(path=str(repo.root / ".momrel" / "qdrant"))
-    try:
-        counts = {}
-        for name in collections:
-            if not client.collection_exists(name):
-                counts[name] = None
-                continue
-            flt = None if file_uuid is None else models.Filter(must=[models.FieldCondition(
-                key="file_uuid", match=models.MatchValue(value=file_uuid))])
-            counts[name] = client.count(name, count_filter=flt, exact=True).count
-        return counts
-    finally:
-        client.close()
-
-
 # ---------------------------------------------------------------- register API: success
 @pytest.mark.parametrize("envelope", ["flat", "data"])
-def test_register_url_assigns_the_target_uuid(seeded_repo, tmp_path, envelope):
+def test_register_url_assigns_the_target_uuid(seeded_repo, package, envelope):
     repo = seeded_repo
-    package = export_package(repo, U, tmp_path / "package")
     metadata = manifest.read_metadata(package)
     target = str(uuid.uuid4())
     answer = {"file_uuid": target} if envelope == "flat" else {"data": {"file_uuid": target}}
 
     with RegisterApi(201, answer) as api:
-        result = repo.momrel("file", "import", "--package", str(package), "--env", "prod",
-                             "--register-url", api.url, "--json")
+        result = repo.momrel(*import_args(package, "--register-url", api.url, "--json"))
     assert result.returncode == 0, result.stderr
 
     # The API got one registration request describing the package's file.
@@ -198,54 +154,53 @@ def test_register_url_assigns_the_target_uuid(seeded_repo, tmp_path, envelope):
         sorted(f"{target}.{name}.json" for name in metadata["processors"])
 
     # Qdrant (after the momrel process exited: local storage has one client at a time).
-    collections = {"momentry_v1": "frames", "sentence_story": "sentence_story"}
-    assert qdrant_counts(repo, collections, target) == \
-        {name: metadata["collections"][logical]["points"] for name, logical in collections.items()}
-    assert qdrant_counts(repo, collections, U) == {name: 0 for name in collections}
-    assert qdrant_counts(repo, collections) == qdrant_counts(repo, collections, target)
+    expected_points = {logical: c["points"] for logical, c in metadata["collections"].items()}
+    assert qdrant_points(repo, target) == expected_points
+    assert qdrant_points(repo, U) == {logical: 0 for logical in PROD_COLLECTIONS}
+    every_point = all_points(repo)
+    assert {logical: len(every_point[name]) for logical, name in PROD_COLLECTIONS.items()} == \
+        expected_points
 
 
 # ---------------------------------------------------------------- register API: failures
-def test_register_url_errors(seeded_repo, tmp_path):
+def test_register_url_errors(seeded_repo, package):
     repo = seeded_repo
-    package = export_package(repo, U, tmp_path / "package")
-    before = target_state(repo)
+    before = full_state(repo)
 
     def run_import(url: str, *extra: str):
         started = time.monotonic()
-        result = repo.momrel("file", "import", "--package", str(package), "--env", "prod",
-                             "--register-url", url, *extra)
+        result = repo.momrel(*import_args(package, "--register-url", url, *extra))
         return result, time.monotonic() - started
 
     # The API fails: its status and what it said, on one line.
     with RegisterApi(500, b"database is down") as api:
         result, _ = run_import(api.url)
-    line = one_line_error(result)
+    line = one_line_error(result, 1)
     assert "HTTP 500" in line and "database is down" in line
     assert len(api.requests) == 1
-    assert target_state(repo) == before
+    assert full_state(repo) == before
 
     # The API accepts the connection and never answers.
     with silent_server() as (url, accepted):
         result, seconds = run_import(url, "--register-timeout", "1")
         assert accepted, "momrel never connected"
-    line = one_line_error(result)
+    line = one_line_error(result, 1)
     assert "did not answer within 1 s" in line
     assert 1 <= seconds < 8, f"gave up after {seconds:.1f} s"
-    assert target_state(repo) == before
+    assert full_state(repo) == before
 
     # 200 without a file_uuid.
     with RegisterApi(200, {"status": "ok", "id": 42}) as api:
         result, _ = run_import(api.url)
-    line = one_line_error(result)
+    line = one_line_error(result, 1)
     assert "file_uuid" in line
-    assert target_state(repo) == before
+    assert full_state(repo) == before
 
     # Not an http(s) URL.
     result, _ = run_import("127.0.0.1:3002")
-    line = one_line_error(result)
+    line = one_line_error(result, 1)
     assert "http://" in line
-    assert target_state(repo) == before
+    assert full_state(repo) == before
 
 
 # ---------------------------------------------------------------- S3 remote (moto)
@@ -253,11 +208,6 @@ def moto_port(server) -> int:
     if hasattr(server, "get_host_and_port"):
         return server.get_host_and_port()[1]
     return server._server.server_address[1]
-
-
-def tree_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_s3_remote_push_pull_import(seeded_repo, tmp_path, monkeypatch):
@@ -296,19 +246,12 @@ def test_s3_remote_push_pull_import(seeded_repo, tmp_path, monkeypatch):
         repo.git("commit", "-qm", "packages 1.0.0 on S3")
 
         clone = tmp_path / "clone"
-        subprocess.run(["git", "clone", "-q", str(repo.root), str(clone)], check=True)
-        relative = f"release/files/{wanted}/1.0.0"
-        repo.dvc("pull", relative, cwd=clone)
-        pulled, original = clone / relative, repo.root / relative
-        assert tree_bytes(pulled) == tree_bytes(original)
-        verify_package(pulled)
-        assert not (clone / "release" / "files" / other / "1.0.0").exists()
-        assert git(clone, "status", "--porcelain") == ""
+        pulled = clone_and_pull(repo, clone, wanted)
     finally:
         server.stop()
 
     # The clone is its own content repository on the same database.
-    result = repo.momrel("file", "import", "--package", relative, "--env", "prod", "--json",
+    result = repo.momrel(*import_args(pulled.relative_to(clone), "--json"),
                          cwd=clone, MOMREL_DATABASE_URL=repo.database_url)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["target_uuid"] == wanted
@@ -322,4 +265,4 @@ def test_s3_remote_push_pull_import(seeded_repo, tmp_path, monkeypatch):
     assert repo.sql("SELECT count(*) FROM public.identities") == \
         repo.sql(identities.format("dev"), (wanted,))
     # The import left the pulled package as it was.
-    assert tree_bytes(pulled) == tree_bytes(original)
+    assert tree_bytes(pulled) == tree_bytes(repo.package_dir(wanted))

@@ -23,18 +23,17 @@ import uuid as uuidlib
 import numpy as np
 import pytest
 
-from conftest import one_line_error
 from momrel.config import load
-from momrel.demo import seed
-from momrel.errors import MomrelError
-from momrel.filepkg import fit, layout, manifest, tableload
+from momrel.filepkg import fit, layout, tableload
 from momrel.filepkg.verify import verify_package
 from package_support import (
-    U, all_points, assert_complete_import, drop_column, expect_nothing_imported, expect_refused,
-    export_video, full_state, import_args, metadata_of, read_csv, reseal, rewrite_snapshot,
-    snapshot_points, status_of, write_csv)
+    U, all_points, assert_complete_import, checksums_of, drop_column, expect_nothing_imported,
+    expect_refused, export_video, full_state, import_args, metadata_of, read_csv, reseal,
+    reseal_checksums, rewrite_snapshot, snapshot_points, status_of, verify_refuses, write_checksums,
+    write_csv)
+from support import FILES, MOMREL, one_line_error, raises_momrel_error
 
-V1 = seed.file_uuid(1)          # another file, already on the target where it matters
+V1 = FILES[1]                   # another file, already on the target where it matters
 X = "3b8a7f6e-2c1d-4e5f-8a9b-0c1d2e3f4a5b"  # a target uuid of the operator's choice
 
 
@@ -44,16 +43,6 @@ def other_file(seeded_repo, tmp_path):
     pkg = export_video(seeded_repo, tmp_path, 1)
     seeded_repo.ok(*import_args(pkg))
     return pkg
-
-
-def verify_refuses(repo, pkg, *fragments: str) -> str:
-    """`momrel file verify` refuses the package in one line (exit 1) naming every fragment."""
-    result = repo.momrel("file", "verify", str(pkg))
-    line = one_line_error(result)
-    assert result.returncode == 1
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
 
 
 # ---------------------------------------------------------------- 1. another file's data
@@ -162,9 +151,9 @@ def test_file_uuid_key_from_the_package_is_refused(seeded_repo, package, other_f
 def test_table_set_must_match_params(seeded_repo, package):
     reseal(package, lambda m: (m["tables"].pop("tkg_edges"),))
     (package / "tkg_edges.csv").unlink()
-    sums = manifest.parse_checksums((package / layout.CHECKSUMS).read_text(), "sums")
+    sums = checksums_of(package)
     sums.pop("tkg_edges.csv")
-    (package / layout.CHECKSUMS).write_bytes(manifest.render_checksums(sums))
+    write_checksums(package, sums)
     reseal(package)
     seeded_repo.ok("file", "verify", str(package))
     expect_refused(seeded_repo, package, "metadata.json tables differ from params.yaml tables",
@@ -229,9 +218,8 @@ def test_failure_after_qdrant_changed_puts_everything_back(seeded_repo, package,
     is written: the previous points (100 fewer), JSON and status come back exactly."""
     seeded_repo.ok(*import_args(package))
     before = full_state(seeded_repo)
-    result = seeded_repo.momrel(*import_args(big_package), MOMREL_FAIL_AT=step)
-    line = one_line_error(result)
-    assert result.returncode == 1 and "No space left on device" in line
+    line = one_line_error(seeded_repo.momrel(*import_args(big_package), MOMREL_FAIL_AT=step), 1)
+    assert "No space left on device" in line
     assert full_state(seeded_repo) == before
     assert status_of(seeded_repo) == "registered_processed"
     assert not list((seeded_repo.root / ".momrel" / "imports").iterdir())
@@ -239,7 +227,7 @@ def test_failure_after_qdrant_changed_puts_everything_back(seeded_repo, package,
 
 def test_failure_on_an_empty_target_leaves_no_collection_or_folder(seeded_repo, package):
     result = seeded_repo.momrel(*import_args(package), MOMREL_FAIL_AT="during-processors")
-    assert "No space left on device" in one_line_error(result)
+    assert "No space left on device" in one_line_error(result, 1)
     expect_nothing_imported(seeded_repo)
     assert not (seeded_repo.config().env("prod").output_dir).exists()
     assert status_of(seeded_repo) is None
@@ -273,8 +261,8 @@ def test_rows_copy_loads_are_compared_with_metadata(seeded_repo, package):
         edges = next(p for p in plans if p.name == "tkg_edges")
         edges.rows += 1
         from momrel.progress import progress_bars
-        with pytest.raises(MomrelError, match=f"tkg_edges.csv: COPY loaded {edges.rows - 1} rows, "
-                                              f"metadata.json says {edges.rows}"), \
+        with raises_momrel_error(1, match=f"tkg_edges.csv: COPY loaded {edges.rows - 1} rows, "
+                                          f"metadata.json says {edges.rows}"), \
                 progress_bars(False) as bars, conn.transaction():
             tableload.stage_tables(conn, env.schema, plans, bars)
 
@@ -300,9 +288,7 @@ def test_special_file_listed_in_checksums_is_refused_at_once(seeded_repo, packag
         expected = "is a character device"
     started = time.monotonic()
     for args in (("file", "verify", str(package)), import_args(package)):
-        result = subprocess.run([sys.executable, "-m", "momrel", *args], cwd=seeded_repo.root,
-                                env=seeded_repo.env(), capture_output=True, text=True, timeout=120)
-        assert result.returncode == 1 and expected in result.stderr, result.stderr
+        assert expected in one_line_error(seeded_repo.momrel(*args, timeout=120), 1)
     assert time.monotonic() - started < 60
     expect_nothing_imported(seeded_repo)
 
@@ -362,16 +348,9 @@ def test_duplicate_json_key_in_metadata_is_refused(seeded_repo, package):
     assert text.count('"version": "1.0.0"') == 1
     path.write_text(text.replace('"version": "1.0.0"', '"version": "1.0.0", "version": "9.9.9"'),
                     encoding="utf-8")
-    reseal_sums_only(package)
+    reseal_checksums(package)
     verify_refuses(seeded_repo, package, "metadata.json", "duplicate key 'version'")
     expect_refused(seeded_repo, package, "duplicate key 'version'")
-
-
-def reseal_sums_only(pkg) -> None:
-    sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
-    sums_path.write_bytes(manifest.render_checksums(
-        {relative: manifest.sha256_file(pkg / relative) for relative in sums}))
 
 
 # ---------------------------------------------------------------- 7. verified bytes are loaded
@@ -380,7 +359,7 @@ def test_package_changed_after_verify_does_not_change_what_is_loaded(seeded_repo
     that even a second verification would pass). What lands in the target is what was verified."""
     release = tmp_path / "release"
     process = subprocess.Popen(
-        [sys.executable, "-m", "momrel", *import_args(package, "--json")], cwd=seeded_repo.root,
+        [*MOMREL, *import_args(package, "--json")], cwd=seeded_repo.root,
         env=seeded_repo.env(MOMREL_PAUSE_AT="after-verify", MOMREL_PAUSE_FILE=str(release)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

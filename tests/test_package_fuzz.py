@@ -8,7 +8,7 @@ duplicated, dropped or pointing elsewhere. Most mutants are re-sealed (checksums
 content_sha256 recomputed) so that the checks behind the checksums are the ones exercised.
 
 Every mutant goes through `verify_package` in this process: it must pass or raise MomrelError
-with a one-line message. A sample of the mutants that pass verification (and some that do not)
+with a one-line message (exit code 1). A sample of the mutants that pass verification (and some that do not)
 then goes through `momrel file import` for real: exit 0, or one error line, exit 1 and the whole
 target unchanged.
 """
@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import one_line_error
 from momrel.errors import MomrelError
 from momrel.filepkg import layout
 from momrel.filepkg.verify import verify_package
 from package_support import (full_state, import_args, read_csv, reseal, rewrite_snapshot,
                              snapshot_points, write_csv)
+from support import one_line_error
 
 SEED = 20261203
 MUTANTS = 240
@@ -165,7 +165,7 @@ def test_malformed_packages_are_one_line_errors(seeded_repo, package, tmp_path):
         try:
             verify_package(mutant)
         except MomrelError as exc:
-            assert "\n" not in str(exc), f"{what}: {exc!r}"
+            assert "\n" not in str(exc) and exc.exit_code == 1, f"{what}: {exc!r} (exit {exc.exit_code})"
             refused.append((mutant, what))
             continue
         except Exception as exc:  # the point of the test: no other exception may escape
@@ -182,8 +182,7 @@ def test_malformed_packages_are_one_line_errors(seeded_repo, package, tmp_path):
         print(what, "->", result.returncode, result.stderr.strip())
         if result.returncode == 0:
             continue
-        line = one_line_error(result)
-        assert result.returncode == 1, f"{what}: {line}"
+        line = one_line_error(result, 1)
         assert full_state(seeded_repo) == before, f"{what}: the target changed ({line})"
 
 

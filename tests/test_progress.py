@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import os
 import pty
-import subprocess
-import sys
 
-from momrel.demo import seed as seeding
+from support import FILES, VERSION, run_momrel
 
-FILE = seeding.file_uuid(0)
+FILE = FILES[0]
 
 
 def test_progress_bar_only_on_a_terminal(seeded_repo, tmp_path):
-    plain = seeded_repo.ok("file", "export", "--uuid", FILE, "--version", "1.0.0",
+    plain = seeded_repo.ok("file", "export", "--uuid", FILE, "--version", VERSION,
                            "--out", str(tmp_path / "plain"))
     assert plain.stderr == ""
 
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "momrel", "file", "export", "--uuid", FILE,
-                               "--version", "1.0.0", "--out", str(tmp_path / "tty")],
-                              cwd=seeded_repo.root, env=seeded_repo.env(COLUMNS="120"),
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                              timeout=120)
+        proc = run_momrel("file", "export", "--uuid", FILE, "--version", VERSION,
+                          "--out", str(tmp_path / "tty"), cwd=seeded_repo.root,
+                          env=seeded_repo.env(COLUMNS="120"), stderr=follower, timeout=120)
         os.close(follower)
         follower = None
         chunks = []

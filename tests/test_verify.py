@@ -1,10 +1,9 @@
 """momrel.filepkg.verify on a real exported package, clean and tampered.
 
-Each test exports demo video 0 from a freshly seeded database (the `seeded_repo` fixture) with
-the real CLI, then damages copies of the package, one kind of damage per copy. Seeding and
-exporting cost several seconds, so related damages share one test (one export). Where a
-tampering would be caught by the checksum first, SHA256SUMS is rewritten for the changed file
-so that the check under test is the one that fires.
+The package of demo video 0 is exported with the real CLI from a seeded database once per
+module (the `package` fixture gives each test a copy); tests damage copies of it, one kind of
+damage per copy. Where a tampering would be caught by the checksum first, SHA256SUMS is
+rewritten for the changed file so that the check under test is the one that fires.
 """
 
 from __future__ import annotations
@@ -14,62 +13,37 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, one_line_error
-from momrel.demo import seed
-from momrel.errors import MomrelError
 from momrel.filepkg import layout, manifest
 from momrel.filepkg.verify import VerifyReport, safe_relative, verify_package
-
-U = seed.file_uuid(0)
-VERSION = "1.0.0"
-
-
-@pytest.fixture
-def package(seeded_repo, tmp_path) -> Path:
-    """A freshly exported package of demo video 0 (never modified by tests)."""
-    out = tmp_path / "pkg"
-    seeded_repo.ok("file", "export", "--uuid", U, "--version", VERSION, "--out", str(out))
-    return out
-
-
-def fix_checksum(pkg: Path, relative: str) -> None:
-    """Record the current hash of `relative` in SHA256SUMS, as a careless re-packer would."""
-    sums_path = pkg / layout.CHECKSUMS
-    sums = manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
-    assert relative in sums
-    sums[relative] = manifest.sha256_file(pkg / relative)
-    sums_path.write_bytes(manifest.render_checksums(sums))
+from package_support import (U, change_middle_byte, fix_checksum, metadata_of, rewrite_metadata,
+                             verify_refuses)
+from support import (VERSION, assert_mentions, env_outside_repositories, one_line_error,
+                     raises_momrel_error, run_momrel)
 
 
 def verify_error(pkg: Path, *fragments: str) -> str:
-    """verify_package must fail with one line naming every fragment; return the message."""
-    with pytest.raises(MomrelError) as info:
+    """verify_package must fail (exit 1) with one line naming every fragment; return it."""
+    with raises_momrel_error(1) as info:
         verify_package(pkg)
     message = str(info.value)
     assert "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert_mentions(message, *fragments)
     return message
 
 
 def cli_error(repo, pkg: Path, message: str) -> None:
     """`momrel file verify` fails with the same message as its only stderr line."""
-    line = one_line_error(repo.momrel("file", "verify", str(pkg)))
-    assert line == f"momrel: error: {message}"
+    assert verify_refuses(repo, pkg) == f"momrel: error: {message}"
 
 
-def bare_cli(*args: str, cwd: Path) -> CliResult:
-    """The CLI outside any content repository: verify needs neither params.yaml nor a database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOMREL_")}
-    result = subprocess.run([sys.executable, "-m", "momrel", *args], cwd=cwd, env=env,
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    return CliResult(result.returncode, result.stdout, result.stderr)
+def bare_cli_error(*args: str, cwd: Path) -> str:
+    """The CLI outside any content repository (verify needs neither params.yaml nor a
+    database) fails with exit 1: its error line."""
+    return one_line_error(run_momrel(*args, cwd=cwd, env=env_outside_repositories()), 1)
 
 
 class Copies:
@@ -88,17 +62,6 @@ class Copies:
 @pytest.fixture
 def copies(package, tmp_path) -> Copies:
     return Copies(package, tmp_path / "copies")
-
-
-def rewrite_metadata(pkg: Path, change) -> None:
-    metadata = metadata_of(pkg)
-    change(metadata)
-    (pkg / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
-    fix_checksum(pkg, layout.METADATA)
-
-
-def metadata_of(pkg: Path) -> dict:
-    return json.loads((pkg / layout.METADATA).read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- the clean package
@@ -138,11 +101,7 @@ def test_clean_package_verifies(seeded_repo, package, copies):
 # ---------------------------------------------------------------- checksums and completeness
 def test_changed_byte_is_a_checksum_mismatch(seeded_repo, copies):
     pkg = copies("csv-byte")
-    path = pkg / "face_detections.csv"
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2
-    data[middle] = ord("7") if data[middle] != ord("7") else ord("8")
-    path.write_bytes(bytes(data))
+    change_middle_byte(pkg / "face_detections.csv")
     message = verify_error(pkg, str(pkg), "checksum mismatch for face_detections.csv")
     cli_error(seeded_repo, pkg, message)
 
@@ -217,7 +176,7 @@ def test_checksum_path_escaping_the_package(seeded_repo, copies):
 def test_safe_relative():
     assert str(safe_relative("qdrant/frames.snapshot", "x")) == "qdrant/frames.snapshot"
     for bad in ("", "..", "a/..", "/a", "a//b", "a/", "a\\b"):
-        with pytest.raises(MomrelError, match="escapes the package folder"):
+        with raises_momrel_error(1, match="escapes the package folder"):
             safe_relative(bad, "x")
 
 
@@ -358,12 +317,11 @@ def test_package_path_is_a_file(tmp_path):
     path = tmp_path / "package.tar"
     path.write_bytes(b"not a folder")
     message = verify_error(path, f"{path}: no such package folder")
-    line = one_line_error(bare_cli("file", "verify", str(path), cwd=tmp_path))
-    assert line == f"momrel: error: {message}"
+    assert bare_cli_error("file", "verify", str(path), cwd=tmp_path) == f"momrel: error: {message}"
 
 
 def test_package_path_does_not_exist(tmp_path):
     path = tmp_path / "nowhere" / U / VERSION
     message = verify_error(path, f"{path}: no such package folder")
-    line = one_line_error(bare_cli("file", "verify", str(path), "--json", cwd=tmp_path))
-    assert line == f"momrel: error: {message}"
+    assert bare_cli_error("file", "verify", str(path), "--json", cwd=tmp_path) == \
+        f"momrel: error: {message}"
