@@ -1,23 +1,22 @@
 """Write a file content package: release/files/{file_uuid}/{version}/.
 
-The package is built in a hidden sibling folder and renamed into place at the end, so a
-failure (bad input, database error, Ctrl-C) never leaves a partial package. A published
-version is immutable: exporting different content under an existing version fails unless
-forced; exporting identical content leaves the existing package untouched.
+The package is built in a hidden sibling folder and renamed into place at the end
+(momrel.bundle.publish), so a failure (bad input, database error, Ctrl-C) never leaves a
+partial package. A published version is immutable: exporting different content under an
+existing version fails unless forced; exporting identical content leaves the existing package
+untouched.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from momrel import __version__
+from momrel.bundle.publish import StagedFolder, refuse_non_folder
 from momrel.config import Config, check_version, normalize_uuid
 from momrel.errors import MomrelError
 from momrel.filepkg import content, layout, manifest
@@ -74,40 +73,23 @@ def export_file(config: Config, file_uuid: str, version: str | None = None, out:
     env = config.env(env_name)
     created = created_at()
     package = Path(out) if out is not None else config.package_dir(file_uuid, version)
-    if package.is_symlink() or (package.exists() and not package.is_dir()):
-        raise MomrelError(f"{package} exists and is not a package folder")
+    refuse_non_folder(package, "package folder")
 
     with content.open_source(config, env) as (conn, client), progress_bars(show_progress) as bars:
         gathered = content.gather(config, env, conn, client, file_uuid)
-        package.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.tmp-", dir=package.parent))
-        try:
-            produced = content.produce_all(gathered, _opener(staging), bars)
+        with StagedFolder(package) as staging:
+            produced = content.produce_all(gathered, staging.open, bars)
             status = _decide(package, produced.content_sha256, force)
-            if status == "unchanged":
-                shutil.rmtree(staging)
-            else:
+            if status != "unchanged":
                 metadata = _metadata(config, env, gathered, produced, version, created)
-                _write(staging / layout.METADATA, manifest.render_metadata(metadata))
-                _write(staging / layout.RELEASE_INFO, manifest.render_release_info(metadata))
-                _write_checksums(staging)
-                staging.chmod(0o755)  # mkdtemp makes it 0700; packages are meant to be read
-                _swap_into_place(staging, package)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+                staging.write(layout.METADATA, manifest.render_metadata(metadata))
+                staging.write(layout.RELEASE_INFO, manifest.render_release_info(metadata))
+                staging.write_checksums()
+                staging.publish()
 
     size = sum(p.stat().st_size for p in package.rglob("*") if p.is_file())
     return ExportResult(file_uuid, version, package, status, produced.content_sha256,
                         produced.rows, produced.points, size, time.monotonic() - started)
-
-
-def _opener(staging: Path):
-    def open_part(relative: str):
-        path = staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("wb")
-    return open_part
 
 
 def _decide(package: Path, new_sha256: str, force: bool) -> str:
@@ -156,8 +138,7 @@ def _metadata(config, env, gathered, produced, version, created) -> dict:
                             for v in part.specs],
             }
     return {
-        "format": layout.FORMAT,
-        "format_version": layout.FORMAT_VERSION,
+        **layout.PACKAGE_FORMAT.stamp(),
         "file_uuid": gathered.file_uuid,
         "version": version,
         "created_at": created,
@@ -171,31 +152,3 @@ def _metadata(config, env, gathered, produced, version, created) -> dict:
         "processors": {name: layout.processor_path(name) for name in config.processors},
         "tool": {"name": "momrel", "version": __version__},
     }
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
-
-
-def _write_checksums(staging: Path) -> None:
-    checksums = {
-        path.relative_to(staging).as_posix(): manifest.sha256_file(path)
-        for path in staging.rglob("*") if path.is_file()
-    }
-    _write(staging / layout.CHECKSUMS, manifest.render_checksums(checksums))
-
-
-def _swap_into_place(staging: Path, package: Path) -> None:
-    """Rename the finished package into place; an existing one is moved aside first."""
-    if not package.exists():
-        staging.rename(package)
-        return
-    retired = package.with_name(f".{package.name}.old-{os.getpid()}")
-    package.rename(retired)
-    try:
-        staging.rename(package)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            retired.rename(package)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from momrel.bundle import atomic
 from momrel.config import Config, normalize_uuid
 from momrel.filepkg import content
 from momrel.progress import progress_bars
@@ -52,7 +53,5 @@ def write(fingerprint: Fingerprint, path: Path) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    atomic.write_bytes(path, data)
     return True

@@ -31,7 +31,8 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from momrel import atomic, faults, pg, vectors
+from momrel import faults, pg, vectors
+from momrel.bundle import atomic
 from momrel.config import Config, Environment, normalize_uuid
 from momrel.errors import MomrelError
 from momrel.filepkg import fit, keepaside, recovery, register, tableload

@@ -16,7 +16,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from momrel import atomic, faults, vectors
+from momrel import faults, vectors
+from momrel.bundle import atomic
 from momrel.errors import MomrelError
 from momrel.filepkg import snapshot
 from momrel.filepkg.fit import SnapshotPlan

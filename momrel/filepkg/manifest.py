@@ -1,5 +1,6 @@
-"""The descriptive files of a package: metadata.json, RELEASE_INFO.txt, SHA256SUMS and a
-Frictionless datapackage.json. Formats are documented in docs/file-package.md."""
+"""The descriptive files of a package: metadata.json, RELEASE_INFO.txt and a Frictionless
+datapackage.json, and the content hash. Formats are documented in docs/file-package.md;
+SHA256SUMS is momrel.bundle.sha256sums."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import json
 import re
 from pathlib import Path
 
+from momrel.bundle import sha256sums
 from momrel.errors import MomrelError
 from momrel.filepkg import layout, strictjson
+
+# Older names of the SHA256SUMS functions, still used by the tests' re-sealing helpers.
+parse_checksums = sha256sums.parse
+render_checksums = sha256sums.render
+sha256_file = sha256sums.sha256_file
 
 # PostgreSQL type -> Frictionless Table Schema type (https://specs.frictionlessdata.io/table-schema/)
 _FRICTIONLESS_TYPES = {
@@ -88,11 +95,7 @@ def read_metadata(package: Path) -> dict:
 
 def parse_metadata_bytes(data: bytes, label: str) -> dict:
     document = strictjson.loads(data, label)
-    if not isinstance(document, dict) or document.get("format") != layout.FORMAT:
-        raise MomrelError(f"{label}: not a momrel file package (format is not {layout.FORMAT!r})")
-    if document.get("format_version") != layout.FORMAT_VERSION:
-        raise MomrelError(f"{label}: unsupported format_version {document.get('format_version')!r} "
-                          f"(this momrel reads {layout.FORMAT_VERSION})")
+    layout.PACKAGE_FORMAT.check(document, label)
     return document
 
 
@@ -108,7 +111,7 @@ def render_release_info(metadata: dict) -> bytes:
         f"created_at:     {metadata['created_at']}",
         f"content_sha256: {metadata['content_sha256']}",
         f"tool:           momrel {metadata['tool']['version']}",
-        f"format:         {layout.FORMAT} {layout.FORMAT_VERSION}",
+        f"format:         {layout.PACKAGE_FORMAT}",
         "",
         "rows:",
     ]
@@ -125,9 +128,8 @@ def render_release_info(metadata: dict) -> bytes:
 def content_sha256(checksums: dict[str, str], registration: dict) -> str:
     """The package's content hash: its data parts' checksums plus the registration row."""
     digest = hashlib.sha256()
-    digest.update(f"{layout.FORMAT} {layout.FORMAT_VERSION}\n".encode())
-    for path in sorted(checksums):
-        digest.update(f"{checksums[path]}  {path}\n".encode())
+    digest.update(f"{layout.PACKAGE_FORMAT}\n".encode())
+    digest.update(sha256sums.render(checksums))  # the data parts' lines of SHA256SUMS
     digest.update(b"registration ")
     digest.update(json.dumps(registration, sort_keys=True, separators=(",", ":")).encode())
     return digest.hexdigest()
@@ -137,29 +139,3 @@ def data_checksums(checksums: dict[str, str]) -> dict[str, str]:
     """The checksums the content hash covers: every file but the descriptive ones."""
     descriptive = {layout.METADATA, layout.RELEASE_INFO, layout.CHECKSUMS}
     return {path: digest for path, digest in checksums.items() if path not in descriptive}
-
-
-# ---------------------------------------------------------------- SHA256SUMS
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def render_checksums(checksums: dict[str, str]) -> bytes:
-    # Two spaces: the text-mode form `sha256sum -c` reads.
-    return "".join(f"{checksums[p]}  {p}\n" for p in sorted(checksums)).encode()
-
-
-def parse_checksums(text: str, label: str) -> dict[str, str]:
-    result = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        digest, sep, path = line.partition("  ")
-        if not sep or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest) or not path:
-            raise MomrelError(f"{label} line {number}: malformed")
-        if path in result:
-            raise MomrelError(f"{label} line {number}: {path} listed twice")
-        result[path] = digest
-    return result

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from momrel.bundle.members import safe_relative
 from momrel.config import FILE_NAME_RE, IDENTIFIER_RE, UUID_RE, VERSION_RE
 from momrel.errors import MomrelError, shown
 from momrel.filepkg import layout
-from momrel.filepkg.members import safe_relative
 from momrel.vectors import MAX_VECTOR_SIZE, VectorSpec, specs_problem
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")

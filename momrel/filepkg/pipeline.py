@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from momrel.bundle import atomic
 from momrel.config import Config, FileEntry, check_version, normalize_uuid, parse
-from momrel.errors import ConfigError
 
 PIPELINES_DIR = Path("pipelines") / "files"
 FINGERPRINT_FILE = "fingerprint.json"
@@ -113,22 +113,15 @@ def add_file(config: Config, file_uuid: str, version: str) -> tuple[Config, bool
     if changed:
         params = config.params_path
         updated = replace_files_block(params.read_text(encoding="utf-8"), entries)
-        tmp = params.with_name(params.name + ".tmp")
-        tmp.write_text(updated, encoding="utf-8")
-        try:
-            reloaded = _load_text(config, tmp)
-        except ConfigError:
-            tmp.unlink()
-            raise
-        tmp.replace(params)
-        config = reloaded
+        config = _load_text(config, updated)  # checked before it replaces params.yaml
+        atomic.write_bytes(params, updated.encode())
     changed |= write_pipeline(config, new_entry)
     return config, changed
 
 
-def _load_text(config: Config, candidate: Path) -> Config:
+def _load_text(config: Config, candidate: str) -> Config:
     """Validate the candidate params text before it replaces params.yaml."""
-    return parse(yaml.safe_load(candidate.read_text(encoding="utf-8")), config.root)
+    return parse(yaml.safe_load(candidate), config.root)
 
 
 def sync_pipelines(config: Config) -> list[str]:

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from momrel import pg
+from momrel.bundle import atomic
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
 from momrel.filepkg import keepaside, tableload
@@ -66,12 +67,8 @@ def write_journal(folder: Path, env: Environment, database: str, xid: int, demot
                   kept: keepaside.KeptAside) -> None:
     data = {"environment": env.name, "database": database, "xid": xid, "demoted": demoted,
             "kept": kept.to_json()}
-    tmp = folder / (JOURNAL + ".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        json.dump(data, out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, folder / JOURNAL)
+    # On disk before Qdrant or the output dir change: recovery after a crash relies on it.
+    atomic.write_bytes(folder / JOURNAL, json.dumps(data).encode(), durable=True)
 
 
 def recover_stale_imports(config: Config, conn, client, database: str, own: Path) -> list[str]:

@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from momrel.bundle.formats import DocumentFormat
 from momrel.config import UUID_RE
 from momrel.errors import MomrelError, shown
 from momrel.filepkg import strictjson
@@ -35,6 +36,7 @@ MAGIC = b"MRQSNAP1"
 TRAILER = b"MRQSEND1"
 FORMAT = "momrel-qdrant-points"
 FORMAT_VERSION = 1
+POINTS_FORMAT = DocumentFormat(FORMAT, FORMAT_VERSION, "momrel point snapshot")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 # A record's JSON part larger than this is treated as corruption rather than allocated.
@@ -53,8 +55,7 @@ class SnapshotHeader:
 
     def to_json(self) -> bytes:
         data = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            **POINTS_FORMAT.stamp(),
             "collection": self.collection,
             "source_collection": self.source_collection,
             "file_uuid": self.file_uuid,
@@ -72,10 +73,9 @@ class SnapshotHeader:
         try:
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-            if data.get("format") != FORMAT:
-                raise ValueError("not a momrel point snapshot")
-            if data.get("format_version") != FORMAT_VERSION:
-                raise ValueError(f"unsupported format_version {data.get('format_version')!r}")
+            problem = POINTS_FORMAT.problem(data)
+            if problem:
+                raise ValueError(problem)
             header = cls(
                 collection=str(data["collection"]),
                 source_collection=str(data["source_collection"]),

@@ -14,13 +14,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from momrel.bundle import sha256sums
+from momrel.bundle.members import MemberReader, PackageFolder, safe_relative
 from momrel.errors import MomrelError
 from momrel.filepkg import csvdialect, layout, manifest, metadata, snapshot, strictjson
-from momrel.filepkg.members import MemberReader, PackageFolder, safe_relative
 from momrel.filepkg.metadata import CollectionMeta, PackageMetadata, TableMeta
 
 __all__ = ["VerifyReport", "safe_relative", "verify_package"]
-
 
 
 @dataclass
@@ -65,14 +65,9 @@ def _verify(folder: PackageFolder, package: Path, copy_to: Path | None) -> Verif
         raise MomrelError(f"{package}: {layout.CHECKSUMS} is missing")
     sums_label = f"{package / layout.CHECKSUMS}"
     with folder.open(layout.CHECKSUMS, copy_to) as reader:
-        text = strictjson.read_bounded(reader.read, layout.MAX_CHECKSUMS_BYTES, sums_label)
+        data = strictjson.read_bounded(reader.read, sha256sums.MAX_BYTES, sums_label)
         reader.finish()
-    try:
-        checksums = manifest.parse_checksums(text.decode("utf-8"), sums_label)
-    except UnicodeDecodeError:
-        raise MomrelError(f"{sums_label}: not valid UTF-8") from None
-    for listed in checksums:
-        safe_relative(listed, sums_label)
+    checksums = sha256sums.decode(data, sums_label)  # paths checked: none leaves the folder
 
     meta_label = f"{package / layout.METADATA}"
     if layout.METADATA not in on_disk:

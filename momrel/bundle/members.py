@@ -17,9 +17,9 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
+from momrel.bundle import CHUNK
 from momrel.errors import MomrelError
 
-CHUNK = 1 << 20
 # A package holds a few dozen files in at most one level of folders.
 MAX_MEMBERS = 10_000
 MAX_FOLDER_DEPTH = 4
@@ -38,7 +38,8 @@ def _kind(mode: int) -> str:
 
 
 def safe_relative(path: str, label: str) -> PurePosixPath:
-    """A package-relative path that cannot escape the package folder."""
+    """A package-relative path that cannot escape the package folder: not absolute, no `..`,
+    `.` or empty component, no backslash (a separator elsewhere), no NUL."""
     pure = PurePosixPath(path)
     if (not path or pure.is_absolute() or "\\" in path or "\x00" in path
             or any(p in ("..", ".", "") for p in path.split("/"))):
