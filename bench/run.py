@@ -32,10 +32,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from momrel import pg, vectors  # noqa: E402
+from momrel import database, pg, vectors  # noqa: E402
 from momrel.config import load  # noqa: E402
 from momrel.demo import seed as seeding  # noqa: E402
-from momrel.demo.run import init_database  # noqa: E402
 from momrel.filepkg.pipeline import replace_files_block  # noqa: E402
 
 
@@ -76,15 +75,11 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="momrel-bench-"))
-    server = None
+    root = make_repo(work)
     try:
-        root = make_repo(work)
-        url = os.environ.get(pg.DATABASE_URL_ENV)
-        if not url:
-            server = pg.EmbeddedPostgres(work / "pg")
-            url = server.start()
+        url = database.ensure_database(root)
         config = load(root)
-        init_database(config, url)
+        database.init_database(config, url)
         env = config.env()
         file_uuid = seeding.file_uuid(0)
         results: list[tuple[str, float, str, str]] = []
@@ -210,8 +205,7 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
     finally:
-        if server is not None:
-            server.destroy()
+        database.embedded_server(root).destroy()  # a no-op with MOMREL_DATABASE_URL
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +27,6 @@ sys.path.insert(0, str(PROJECT))
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from momrel import pg  # noqa: E402
 from momrel.schema.diff import diff  # noqa: E402
 from momrel.schema.scratch import ScratchServer  # noqa: E402
 from momrel.schema.source import SchemaSource  # noqa: E402
@@ -94,20 +91,10 @@ def main() -> None:
                                       (PROJECT / "sql/momentry.sql").read_text())}
     if args.tables:
         inputs[f"synthetic, {args.tables} tables"] = (synthetic(args.tables, 1), synthetic(args.tables, 2))
-    with tempfile.TemporaryDirectory() as tmp:
-        server = None
-        url = None
-        if not os.environ.get("MOMREL_SCRATCH_URL"):
-            server = pg.EmbeddedPostgres(Path(tmp) / "pg")
-            server.start()
-            url = server.url("postgres")
-        try:
-            with ScratchServer(url) as scratch:
-                results = {name: measure(scratch, a, b, args.repeat) for name, (a, b) in inputs.items()}
-                version = scratch.version
-        finally:
-            if server:
-                server.destroy()
+    # MOMREL_SCRATCH_URL, else a throwaway cluster that ScratchServer starts and deletes.
+    with ScratchServer() as scratch:
+        results = {name: measure(scratch, a, b, args.repeat) for name, (a, b) in inputs.items()}
+        version = scratch.version
     lines = [f"# Schema diff benchmark ({dt.date.today()}, {platform.machine()}, "
              f"{platform.python_version()}, PostgreSQL {version}, median of {args.repeat})", "",
              "| input | statements | raw: 2 databases created, loaded, dropped | plan only (--no-verify) "

@@ -57,9 +57,9 @@ def db():
 
 def _embedded():
     from momrel.config import find_root
-    from momrel.pg import EmbeddedPostgres
+    from momrel.database import embedded_server
 
-    return EmbeddedPostgres(find_root() / ".momrel" / "pg")
+    return embedded_server(find_root())
 
 
 @db.command("start")
@@ -92,10 +92,10 @@ def db_status(as_json):
 @db.command("url")
 def db_url():
     """Print the database URL momrel uses (MOMREL_DATABASE_URL or the embedded server)."""
-    from momrel import pg
     from momrel.config import find_root
+    from momrel.database import database_url
 
-    click.echo(pg.database_url(find_root()))
+    click.echo(database_url(find_root()))
 
 
 @db.command("init")
@@ -104,10 +104,10 @@ def db_url():
 def db_init(reset, yes):
     """Create the Momentry tables (params.yaml schema_file) in every environment's schema."""
     from momrel import pg
-    from momrel.demo.run import init_database
+    from momrel.database import database_url, init_database
 
     config = _config()
-    url = pg.database_url(config.root)
+    url = database_url(config.root)
     if reset and not yes:
         schemas = ", ".join(e.schema for e in config.environments.values())
         click.confirm(f"Drop schemas {schemas} with all their data on {pg.redact(url)}?", abort=True)
@@ -132,12 +132,13 @@ def demo():
 def demo_seed(files, scale, env_name, reset, as_json):
     """Deterministic synthetic videos: rows, Qdrant points and processor JSON files."""
     from momrel import pg, vectors
+    from momrel.database import database_url
     from momrel.demo import seed as seeding
     from momrel.progress import progress_bars
 
     config = _config()
     env = config.env(env_name)
-    with pg.connect(pg.database_url(config.root)) as conn, \
+    with pg.connect(database_url(config.root)) as conn, \
             vectors.open_client(config.root) as client, progress_bars() as bars:
         result = seeding.seed(config, env, conn, client, files=files, scale=scale, reset=reset,
                               progress=bars)

@@ -1,7 +1,7 @@
-"""PostgreSQL: where the database is, how to connect, and the embedded server.
+"""PostgreSQL: connecting, and the embedded server.
 
-The database is ``MOMREL_DATABASE_URL`` when set (any real server), otherwise the embedded
-cluster kept under ``{repo}/.momrel/pg`` and managed by ``momrel db start|stop|status|url``.
+Which server a repository uses, where its embedded cluster lives and how its schema is
+created is momrel.database's business; this module knows servers, not repositories.
 The embedded server runs from the first of: ``MOMREL_PG_BIN``, the binaries shipped by the
 ``pgserver`` wheel, Debian's ``/usr/lib/postgresql/*/bin`` (newest first). PostgreSQL refuses to run
 as root, so as root it runs as an unprivileged user (``MOMREL_PG_USER``, else ``postgres`` if
@@ -28,28 +28,11 @@ from psycopg import sql
 
 from momrel.errors import MomrelError
 
-DATABASE_URL_ENV = "MOMREL_DATABASE_URL"
 DATABASE_NAME = "momentry"
 SUPERUSER = "postgres"
 
 
 # ---------------------------------------------------------------- connecting
-def database_url(root: Path | None) -> str:
-    """The URL to use: the environment variable, else the running embedded server."""
-    url = os.environ.get(DATABASE_URL_ENV)
-    if url:
-        return url
-    if root is None:
-        raise MomrelError(f"no database: set {DATABASE_URL_ENV}")
-    server = EmbeddedPostgres(root / ".momrel" / "pg")
-    if not server.is_running():
-        raise MomrelError(
-            f"no database: the embedded server is not running (run `momrel db start`) "
-            f"and {DATABASE_URL_ENV} is not set"
-        )
-    return server.url()
-
-
 def connect(url: str, **kwargs) -> psycopg.Connection:
     """Connect with a short timeout and a one-line error that hides any password."""
     try:
@@ -78,15 +61,6 @@ def redact(url: str) -> str:
     user = info.get("user", "")
     db = info.get("dbname", "")
     return f"postgresql://{user + '@' if user else ''}{host}:{port}/{db}"
-
-
-def apply_schema_file(conn: psycopg.Connection, schema: str, schema_sql: str) -> None:
-    """Create `schema` and run the schema-neutral SQL inside it, in one transaction."""
-    with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
-        # The schema file is trusted repository content, executed as one script.
-        conn.execute(schema_sql.encode("utf-8"))
 
 
 # ---------------------------------------------------------------- binaries
@@ -235,7 +209,7 @@ class EmbeddedPostgres:
             with contextlib.suppress(OSError):
                 log_tail = log.read_text().strip().splitlines()[-1]
             raise MomrelError(f"embedded PostgreSQL failed to start: {log_tail or result.stderr.strip()}")
-        self._ensure_database()
+        self._create_database()
         return self.url()
 
     def stop(self) -> bool:
@@ -293,33 +267,13 @@ class EmbeddedPostgres:
         result = self._run([str(bin_dir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
                             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], user)
         if result.returncode != 0:
-            raise MomrelError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
+            last_line = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+            raise MomrelError(f"initdb failed: {last_line}")
 
-    def _ensure_database(self) -> None:
+    def _create_database(self) -> None:
+        """The cluster's `momentry` database, created on first start."""
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                   (DATABASE_NAME,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
-
-
-def table_exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s", (schema, table)).fetchone()
-    return row is not None
-
-
-def init_schema(conn: psycopg.Connection, schema: str, schema_sql: str, marker_table: str,
-                reset: bool = False) -> bool:
-    """Create the Momentry tables in `schema` unless `marker_table` is already there.
-
-    Returns whether anything was created. `reset` drops the schema first (all its data).
-    """
-    if reset:
-        with conn.transaction():
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    if table_exists(conn, schema, marker_table):
-        return False
-    apply_schema_file(conn, schema, schema_sql)
-    return True

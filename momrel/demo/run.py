@@ -9,13 +9,12 @@ and summarise. Running it again seeds nothing new and re-exports nothing that di
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import time
 from dataclasses import dataclass, field
 
-from momrel import pg, vectors
+from momrel import database, pg, vectors
 from momrel.config import Config
 from momrel.demo import seed as seeding
 from momrel.demo import schema_history, target_host
@@ -49,30 +48,11 @@ class DemoResult:
     seconds: float = 0.0
 
 
-def init_database(config: Config, url: str, reset: bool = False) -> list[str]:
-    """Create the Momentry tables in every environment's schema; return the schemas created."""
-    try:
-        schema_sql = config.schema_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MomrelError(f"params.yaml: schema_file: cannot read {config.schema_file} "
-                          f"({exc.strerror})") from None
-    created = []
-    with pg.connect(url, autocommit=True) as conn:
-        for env in config.environments.values():
-            if pg.init_schema(conn, env.schema, schema_sql, config.registration.table, reset):
-                created.append(env.schema)
-    return created
-
-
 def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = True,
              echo=lambda message: None) -> DemoResult:
     started = time.monotonic()
-    if os.environ.get(pg.DATABASE_URL_ENV):
-        url = os.environ[pg.DATABASE_URL_ENV]
-    else:
-        echo("starting the embedded PostgreSQL")
-        url = pg.EmbeddedPostgres(config.root / ".momrel" / "pg").start()
-    init_database(config, url)
+    url = database.ensure_database(config.root, echo)
+    database.init_database(config, url)
 
     env = config.env()
     echo(f"seeding {files} synthetic videos into schema {env.schema}")

@@ -19,7 +19,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from momrel import vectors
+from momrel import tablefacts, vectors
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
 
@@ -71,7 +71,7 @@ def seed(config: Config, env: Environment, conn: psycopg.Connection, client, fil
         raise MomrelError("--files must be at least 1")
     if scale <= 0:
         raise MomrelError("--scale must be positive")
-    if not _table_exists(conn, env.schema, "files"):
+    if not tablefacts.table_exists(conn, env.schema, "files"):
         raise MomrelError(f"schema {env.schema} has no Momentry tables: run `momrel db init` first")
     sizes = Sizes.at(scale)
     result = SeedResult()
@@ -94,11 +94,6 @@ def seed(config: Config, env: Environment, conn: psycopg.Connection, client, fil
     for logical, name in env.collections.items():
         result.points[logical] = client.count(name, exact=True).count
     return result
-
-
-def _table_exists(conn, schema, table) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL",
-                        (f'"{schema}"."{table}"',)).fetchone()[0]
 
 
 def _registered(conn, schema, uuid_) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from momrel import pg, vectors
+from momrel import database, pg, vectors
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
 from momrel.filepkg import layout, manifest, snapshot, source, strictjson
@@ -179,7 +179,7 @@ def open_source(config: Config, env: Environment):
     The connection sits in a REPEATABLE READ, READ ONLY transaction: every table of a package
     comes from the same database snapshot.
     """
-    conn = pg.connect(pg.database_url(config.root))
+    conn = pg.connect(database.database_url(config.root))
     try:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True

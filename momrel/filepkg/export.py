@@ -120,7 +120,7 @@ def _metadata(config, env, gathered, produced, version, created) -> dict:
         tables[name] = {
             "path": layout.csv_path(name),
             "rows": produced.rows[name],
-            "columns": [{"name": c.name, "type": c.pg_type} for c in info.columns],
+            "columns": [{"name": c.name, "type": c.data_type} for c in info.columns],
             "primary_key": list(info.primary_key),
             "order_by": list(info.rule.order_by),
             "shared": info.rule.shared,

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from psycopg import sql
 
-from momrel import catalog, vectors
+from momrel import tablefacts, vectors
 from momrel.config import Config, Environment, Through
-from momrel.errors import MomrelError
-from momrel.filepkg import layout
+from momrel.errors import ConfigError, MomrelError
+from momrel.filepkg import layout, source
 from momrel.filepkg.metadata import PackageMetadata
 from momrel.filepkg.snapshot import SnapshotReader
 from momrel.vectors import VectorSpec
@@ -44,7 +44,7 @@ class TablePlan:
     id_column: str | None           # surrogate key remapped through the target's sequence
     sequence: str | None
     references: dict[str, str] = field(default_factory=dict)  # column -> parent whose id is remapped
-    foreign_keys: list[catalog.ForeignKey] = field(default_factory=list)  # to packaged tables
+    foreign_keys: list[tablefacts.ForeignKey] = field(default_factory=list)  # to packaged tables
 
     @property
     def stage(self) -> sql.Identifier:
@@ -121,21 +121,21 @@ def plan_tables(conn, config: Config, env: Environment, meta: PackageMetadata,
             raise _disagree(f"tables.{name}.natural_key", list(table.natural_key),
                             list(rule.natural_key))
         columns = table.column_names
-        _check_target_has(conn, schema, name, columns)
-        primary_key = catalog.primary_key(conn, schema, name)
+        _check_target_has(conn, schema, name, columns, f"tables.{name}")
+        primary_key = tablefacts.primary_key(conn, schema, name)
         _require_columns(name, columns, primary_key, f"primary key of {schema}.{name}")
         if rule.file_column:
             _require_columns(name, columns, (rule.file_column,), "params.yaml file_column")
         if rule.natural_key:
             _require_columns(name, columns, rule.natural_key, "params.yaml natural_key")
-            if not catalog.has_unique_index(conn, schema, name, rule.natural_key):
-                raise MomrelError(f"params.yaml tables.{name}.natural_key "
+            if not tablefacts.has_unique_index(conn, schema, name, rule.natural_key):
+                raise ConfigError(f"params.yaml: tables.{name}.natural_key "
                                   f"({', '.join(rule.natural_key)}) has no unique index in the "
                                   f"target table {schema}.{name}: shared rows cannot be merged by it")
         if rule.through:
             _require_columns(name, columns, (rule.through.key,), "params.yaml through.key")
         id_column = primary_key[0] if len(primary_key) == 1 else None
-        sequence = catalog.column_sequence(conn, schema, name, id_column) if id_column else None
+        sequence = tablefacts.column_sequence(conn, schema, name, id_column) if id_column else None
         plans[name] = TablePlan(
             name=name, csv=package / table.path, rows=table.rows, columns=columns,
             shared=rule.shared, natural_key=rule.natural_key, file_column=rule.file_column,
@@ -156,11 +156,14 @@ def plan_tables(conn, config: Config, env: Environment, meta: PackageMetadata,
         raise MomrelError(f"foreign keys between packaged tables form a cycle: {exc.args[1]}") from None
 
 
-def _check_target_has(conn, schema: str, table: str, columns: tuple[str, ...]) -> None:
-    """The target table exists and has every column the package brings."""
-    target_columns = {c.name for c in catalog.table_columns(conn, schema, table)}
+def _check_target_has(conn, schema: str, table: str, columns: tuple[str, ...],
+                      configured_as: str) -> None:
+    """The target table exists (params.yaml names it: if it is not there, the configuration is
+    wrong, exit 2) and has every column the package brings (else the package is refused)."""
+    target_columns = {c.name for c in tablefacts.table_columns(conn, schema, table)}
     if not target_columns:
-        raise MomrelError(f"target table {schema}.{table} does not exist")
+        raise ConfigError(f"params.yaml: {configured_as}: target table {schema}.{table} "
+                          "does not exist")
     for column in columns:
         if column not in target_columns:
             raise MomrelError(f"package column {table}.{column} does not exist in the target "
@@ -181,7 +184,7 @@ def _plan_foreign_keys(conn, config: Config, schema: str, plans: dict[str, Table
     rewritten. To a table that is not packaged: values are copied as they are, which is only
     sound for values that mean the same on every database (a file uuid, a natural key); a
     sequence-fed id would point at an unrelated row, so such a key is refused."""
-    for fk in catalog.foreign_keys(conn, schema):
+    for fk in tablefacts.foreign_keys(conn, schema):
         plan = plans.get(fk.table)
         if plan is None:
             continue
@@ -201,17 +204,22 @@ def _plan_foreign_keys(conn, config: Config, schema: str, plans: dict[str, Table
         if not set(fk.columns) & set(plan.columns) or fk.ref_table == config.registration.table:
             continue
         for ref_column in fk.ref_columns:
-            if catalog.column_sequence(conn, schema, fk.ref_table, ref_column):
-                raise MomrelError(
-                    f"foreign key {described} points at a sequence-fed id of a table that is not "
-                    f"packaged: its values would name unrelated rows on the target (add "
-                    f"{fk.ref_table} to params.yaml tables)")
+            if tablefacts.column_sequence(conn, schema, fk.ref_table, ref_column):
+                raise ConfigError(
+                    f"params.yaml: tables: foreign key {described} points at a sequence-fed id "
+                    f"of a table that is not packaged: its values would name unrelated rows on "
+                    f"the target (add {fk.ref_table} to params.yaml tables)")
 
 
 def plan_registration(conn, config: Config, env: Environment, meta: PackageMetadata) -> dict:
     reg = config.registration
     registration = meta.registration
-    _check_target_has(conn, env.schema, reg.table, tuple(registration))
+    source.check_registration_table(conn, config, env.schema)
+    if not tablefacts.has_unique_index(conn, env.schema, reg.table, (reg.key,)):
+        raise ConfigError(f"params.yaml: registration.key: column '{reg.key}' has no unique index "
+                          f"in the target table {env.schema}.{reg.table}: the file's row cannot "
+                          "be upserted by it")
+    _check_target_has(conn, env.schema, reg.table, tuple(registration), "registration.table")
     if reg.key in registration and registration[reg.key] != meta.file_uuid:
         raise MomrelError(f"metadata.json registration.{reg.key} is {registration[reg.key]!r}, "
                           f"not the package's file_uuid {meta.file_uuid}")

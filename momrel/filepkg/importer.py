@@ -31,7 +31,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from momrel import faults, pg, vectors
+from momrel import database, faults, pg, vectors
 from momrel.bundle import atomic
 from momrel.config import Config, Environment, normalize_uuid
 from momrel.errors import MomrelError
@@ -91,7 +91,7 @@ def _import_verified(config, env: Environment, private: Path, meta, package: Pat
     copy = private / "package"
     source_uuid = meta.file_uuid
     # Autocommit, so that each `transaction()` block below is a real transaction of its own.
-    url = database_url or pg.database_url(config.root)
+    url = database_url or database.database_url(config.root)
     conn = pg.connect(url, autocommit=True)
     try:
         with vectors.open_client(config.root) as client, progress_bars(show_progress) as bars:

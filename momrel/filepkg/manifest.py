@@ -32,7 +32,7 @@ _FRICTIONLESS_TYPES = {
 
 
 def _field(column) -> dict:
-    pg_type = column.pg_type
+    pg_type = column.data_type
     base = re.sub(r"\(\d+(,\d+)?\)", "", pg_type).strip()  # timestamp(3) with time zone -> ...
     if pg_type.endswith("[]"):
         kind = "string"  # PostgreSQL array literal, e.g. {1.5,2,3,4}

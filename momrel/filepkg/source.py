@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from momrel.catalog import Column, primary_key, table_columns
 from momrel.config import Config, TableRule
-from momrel.errors import MomrelError
+from momrel.errors import ConfigError
+from momrel.tablefacts import Column, primary_key, table_columns
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,14 @@ class TableInfo:
 
 
 def describe_tables(conn: psycopg.Connection, config: Config, schema: str) -> dict[str, TableInfo]:
-    """Catalog facts for every configured table, checking that configured columns exist."""
+    """Catalog facts for every configured table, checking that configured columns exist.
+
+    A table or column params.yaml names and the database lacks is a configuration error."""
     infos = {}
     for name, rule in config.tables.items():
         columns = table_columns(conn, schema, name)
         if not columns:
-            raise MomrelError(f"params.yaml: tables.{name}: table {schema}.{name} does not exist")
+            raise ConfigError(f"params.yaml: tables.{name}: table {schema}.{name} does not exist")
         names = {c.name for c in columns}
         wanted = [("order_by", c) for c in rule.order_by]
         wanted += [("natural_key", c) for c in rule.natural_key]
@@ -43,13 +45,13 @@ def describe_tables(conn: psycopg.Connection, config: Config, schema: str) -> di
             wanted.append(("through.key", rule.through.key))
         for key, column in wanted:
             if column not in names:
-                raise MomrelError(f"params.yaml: tables.{name}.{key}: column '{column}' "
+                raise ConfigError(f"params.yaml: tables.{name}.{key}: column '{column}' "
                                   f"does not exist in {schema}.{name}")
         infos[name] = TableInfo(rule, columns, primary_key(conn, schema, name))
     for info in infos.values():
         through = info.rule.through
         if through and through.column not in infos[through.table].column_names:
-            raise MomrelError(f"params.yaml: tables.{info.rule.name}.through.column: column "
+            raise ConfigError(f"params.yaml: tables.{info.rule.name}.through.column: column "
                               f"'{through.column}' does not exist in {schema}.{through.table}")
     return infos
 
@@ -81,17 +83,25 @@ def count_file_rows(conn: psycopg.Connection, schema: str, info: TableInfo,
     return conn.execute(query, (file_uuid,)).fetchone()[0]
 
 
+def check_registration_table(conn: psycopg.Connection, config: Config, schema: str) -> None:
+    """params.yaml's registration table is in `schema` with its key and status columns (export
+    reads them, import writes them)."""
+    reg = config.registration
+    columns = {c.name for c in table_columns(conn, schema, reg.table)}
+    if not columns:
+        raise ConfigError(f"params.yaml: registration.table: table {schema}.{reg.table} does not exist")
+    for key, column in (("key", reg.key), ("status_column", reg.status_column)):
+        if column not in columns:
+            raise ConfigError(f"params.yaml: registration.{key}: column '{column}' does not exist "
+                              f"in {schema}.{reg.table}")
+
+
 def registration_row(conn: psycopg.Connection, config: Config, schema: str,
                      file_uuid: str) -> dict | None:
     """The file's row of the registration table as JSON-ready values, or None if absent."""
     reg = config.registration
-    if not table_columns(conn, schema, reg.table):
-        raise MomrelError(f"params.yaml: registration.table: table {schema}.{reg.table} does not exist")
+    check_registration_table(conn, config, schema)
     query = sql.SQL("SELECT to_jsonb(r)::text FROM {table} AS r WHERE {key} = %s").format(
         table=sql.Identifier(schema, reg.table), key=sql.Identifier(reg.key))
-    try:
-        row = conn.execute(query, (file_uuid,)).fetchone()
-    except psycopg.errors.UndefinedColumn:
-        raise MomrelError(f"params.yaml: registration.key: column '{reg.key}' does not exist "
-                          f"in {schema}.{reg.table}") from None
+    row = conn.execute(query, (file_uuid,)).fetchone()
     return json.loads(row[0]) if row else None

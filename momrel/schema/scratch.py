@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from momrel import pg
+from momrel import database, pg
 from momrel.errors import MomrelError
 from momrel.schema.parse import SchemaParseError, SourceText
 
@@ -37,7 +37,7 @@ class ScratchServer:
 
     def __enter__(self) -> "ScratchServer":
         if not self.url and self.root is not None:
-            embedded = pg.EmbeddedPostgres(self.root / ".momrel" / "pg")
+            embedded = database.embedded_server(self.root)
             if embedded.is_running():
                 self.url = embedded.url("postgres")
         if not self.url:

@@ -1,4 +1,9 @@
-"""Catalog facts about tables, read from PostgreSQL (pg_catalog), shared by export and import."""
+"""Live facts about a database's tables (pg_catalog), read by export, import and database setup.
+
+Not the schema model: momrel/schema/catalog.py reads a whole database into comparable values
+for schema diffs. Where both describe the same fact they use the same field name
+(`Column.data_type`, `Column.not_null`, as in momrel/schema/model.py).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,16 @@ import psycopg
 @dataclass(frozen=True)
 class Column:
     name: str
-    pg_type: str      # format_type() of the column, e.g. "bigint", "real[]", "jsonb"
+    data_type: str    # format_type() of the column, e.g. "bigint", "real[]", "jsonb"
     not_null: bool
+
+
+def table_exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
+    """Whether `schema` holds a relation named `table`."""
+    row = conn.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s", (schema, table)).fetchone()
+    return row is not None
 
 
 def table_columns(conn: psycopg.Connection, schema: str, table: str) -> tuple[Column, ...]:
@@ -27,7 +40,7 @@ def table_columns(conn: psycopg.Connection, schema: str, table: str) -> tuple[Co
         """,
         (schema, table),
     ).fetchall()
-    return tuple(Column(name, pg_type, not_null) for name, pg_type, not_null in rows)
+    return tuple(Column(name, data_type, not_null) for name, data_type, not_null in rows)
 
 
 def primary_key(conn: psycopg.Connection, schema: str, table: str) -> tuple[str, ...]:
@@ -80,8 +93,9 @@ def foreign_keys(conn: psycopg.Connection, schema: str) -> list[ForeignKey]:
 
 def column_sequence(conn: psycopg.Connection, schema: str, table: str, column: str) -> str | None:
     """The sequence feeding a serial or identity column (schema-qualified), or None."""
-    row = conn.execute("SELECT pg_get_serial_sequence(%s, %s)",
-                       (f'"{schema}"."{table}"', column)).fetchone()
+    # The server quotes the names (format %I): a name holding a quote stays one name.
+    row = conn.execute("SELECT pg_get_serial_sequence(format('%%I.%%I', %s::text, %s::text), %s)",
+                       (schema, table, column)).fetchone()
     return row[0] if row else None
 
 

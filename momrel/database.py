@@ -1,0 +1,93 @@
+"""A repository's database: which server momrel uses, and the Momentry schema in it.
+
+The database is ``MOMREL_DATABASE_URL`` when set (any real server), otherwise the embedded
+cluster kept under ``{repo}/.momrel/pg`` (momrel.pg.EmbeddedPostgres) and managed by
+``momrel db start|stop|status|url``. ``momrel db init``, the demo and the benchmarks all set the
+database up through this module, so the location, the choice of server and the schema
+creation have one owner.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg
+from psycopg import sql
+
+from momrel import pg, tablefacts
+from momrel.errors import ConfigError, MomrelError
+
+if TYPE_CHECKING:
+    from momrel.config import Config
+
+DATABASE_URL_ENV = "MOMREL_DATABASE_URL"
+PG_DIR = Path(".momrel") / "pg"
+
+
+def pg_dir(root: Path) -> Path:
+    """Where the repository's embedded cluster lives."""
+    return root / PG_DIR
+
+
+def embedded_server(root: Path) -> pg.EmbeddedPostgres:
+    return pg.EmbeddedPostgres(pg_dir(root))
+
+
+def database_url(root: Path | None) -> str:
+    """The URL to use: the environment variable, else the running embedded server."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if url:
+        return url
+    if root is None:
+        raise MomrelError(f"no database: set {DATABASE_URL_ENV}")
+    server = embedded_server(root)
+    if not server.is_running():
+        raise MomrelError(
+            f"no database: the embedded server is not running (run `momrel db start`) "
+            f"and {DATABASE_URL_ENV} is not set"
+        )
+    return server.url()
+
+
+def ensure_database(root: Path, echo=lambda message: None) -> str:
+    """The URL to use, starting the embedded server first when it is the one (idempotent)."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if url:
+        return url
+    echo("starting the embedded PostgreSQL")
+    return embedded_server(root).start()
+
+
+def init_database(config: "Config", url: str, reset: bool = False) -> list[str]:
+    """Create the Momentry tables in every environment's schema; return the schemas created.
+
+    A schema that already holds the registration table is left alone; `reset` drops each
+    schema first (all its data)."""
+    try:
+        schema_sql = config.schema_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"params.yaml: schema_file: cannot read {config.schema_file} "
+                          f"({exc.strerror})") from None
+    created = []
+    with pg.connect(url, autocommit=True) as conn:
+        for env in config.environments.values():
+            if _init_schema(conn, env.schema, schema_sql, config.registration.table, reset):
+                created.append(env.schema)
+    return created
+
+
+def _init_schema(conn: psycopg.Connection, schema: str, schema_sql: str, marker_table: str,
+                 reset: bool) -> bool:
+    if reset:
+        with conn.transaction():
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    if tablefacts.table_exists(conn, schema, marker_table):
+        return False
+    with conn.transaction():
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        # The schema file is trusted repository content (schema-neutral), run as one script.
+        conn.execute(schema_sql.encode("utf-8"))
+    return True
