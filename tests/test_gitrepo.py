@@ -4,7 +4,6 @@ commits at a ref, the commits it makes, and one readable error for each way of a
 from __future__ import annotations
 
 import os
-import subprocess
 from datetime import datetime, timezone
 
 import pytest
@@ -22,8 +21,7 @@ def _commit(root, name: str, text: str, message: str, when: int) -> str:
     (root / name).parent.mkdir(parents=True, exist_ok=True)
     (root / name).write_text(text)
     git(root, "add", name)
-    subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True,
-                   env={**os.environ, "GIT_COMMITTER_DATE": f"@{when} +0200"})
+    git(root, "commit", "-qm", message, env={**os.environ, "GIT_COMMITTER_DATE": f"@{when} +0200"})
     return git(root, "rev-parse", "HEAD").strip()
 
 
