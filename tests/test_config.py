@@ -15,10 +15,10 @@ import yaml
 
 from momrel import config as cfg
 from momrel.config import FileEntry, check_version, load, normalize_uuid, parse
-from momrel.errors import ConfigError, MomrelError
+from momrel.errors import ConfigError
 from momrel.filepkg.pipeline import render_files_block, replace_files_block
+from support import PROJECT, raises_momrel_error
 
-PROJECT = Path(__file__).resolve().parents[1]
 PARAMS_TEXT = (PROJECT / "params.yaml").read_text(encoding="utf-8")
 PARAMS = yaml.safe_load(PARAMS_TEXT)
 
@@ -40,7 +40,7 @@ def config_error(raw_params, root: Path) -> str:
 
 
 def checked_message(error: BaseException) -> str:
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, ConfigError) and error.exit_code == 2
     message = str(error)
     assert "\n" not in message and "\r" not in message, f"not one line: {message!r}"
     assert message.startswith("params.yaml"), message
@@ -73,7 +73,7 @@ def test_project_params_load(tmp_path):
 
 def test_unknown_environment_lookup():
     config = parse(copy.deepcopy(PARAMS), PROJECT)
-    with pytest.raises(ConfigError, match="unknown environment 'staging'"):
+    with raises_momrel_error(2, match="unknown environment 'staging'"):
         config.env("staging")
 
 
@@ -254,7 +254,7 @@ def test_registration_table_cannot_be_packaged(raw, tmp_path):
 
 def test_error_message_stays_one_line_for_a_key_with_a_newline(raw, tmp_path):
     raw["tables"]["faces\ndrop"] = {"file_column": "file_uuid", "order_by": ["id"]}
-    with pytest.raises(ConfigError) as info:
+    with raises_momrel_error(2) as info:
         parse(raw, tmp_path)
     message = str(info.value)
     assert message.startswith("params.yaml: tables.")
@@ -293,7 +293,7 @@ def test_load_validates_file_on_disk(tmp_path):
 
 
 def test_load_missing_params(tmp_path):
-    with pytest.raises(ConfigError, match="params.yaml: not found"):
+    with raises_momrel_error(2, match="params.yaml: not found"):
         load(tmp_path)
 
 
@@ -311,7 +311,7 @@ def test_normalize_uuid_lowercases_upper_case():
 @pytest.mark.parametrize("value", ["not-a-uuid", "", None, 42, UUID_A[:-1], UUID_A + "0",
                                    f" {UUID_A}", UUID_A.replace("-", "_")])
 def test_normalize_uuid_rejects_malformed(value):
-    with pytest.raises(MomrelError, match="is not a UUID") as info:
+    with raises_momrel_error(1, match="is not a UUID") as info:
         normalize_uuid(value)
     assert not isinstance(info.value, ConfigError)
 
@@ -320,12 +320,12 @@ def test_normalize_uuid_rejects_malformed(value):
                                    "urn:uuid:" + UUID_A])
 def test_normalize_uuid_rejects_non_canonical_spellings(value):
     # uuid.UUID parses these, but momrel wants one spelling and says which
-    with pytest.raises(MomrelError, match=re.escape(f"(write it as {UUID_A})")):
+    with raises_momrel_error(1, match=re.escape(f"(write it as {UUID_A})")):
         normalize_uuid(value)
 
 
 def test_normalize_uuid_names_what():
-    with pytest.raises(MomrelError, match=r"^invalid file uuid: 'x' is not a UUID$"):
+    with raises_momrel_error(1, match=r"^invalid file uuid: 'x' is not a UUID$"):
         normalize_uuid("x", "file uuid")
 
 
@@ -338,12 +338,12 @@ def test_check_version_accepts(value):
 @pytest.mark.parametrize("value", ["1.0", "1", "1.0.0.0", "", "latest", "1.a.0", "V1.0.0",
                                    "1.0.0-", "../1.0.0", "1.0.0/x", 1.1, None])
 def test_check_version_rejects(value):
-    with pytest.raises(MomrelError, match="invalid version"):
+    with raises_momrel_error(1, match="invalid version"):
         check_version(value)
 
 
 def test_check_version_rejects_trailing_newline():
-    with pytest.raises(MomrelError, match="invalid version"):
+    with raises_momrel_error(1, match="invalid version"):
         check_version("1.0.0\n")
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import git
 from momrel.demo.target_host import DEMO_BRANCH, snapshot_commit
-from momrel.errors import MomrelError
+from support import git, raises_momrel_error
 
 
 @pytest.fixture
@@ -47,10 +46,10 @@ def test_refuses_a_checked_out_or_foreign_branch(repo):
     snapshot_commit(repo, ["params.yaml"])
     git(repo, "stash", "-q", "--include-untracked")
     git(repo, "switch", "-q", DEMO_BRANCH)
-    with pytest.raises(MomrelError, match="checked out"):
+    with raises_momrel_error(1, match="checked out"):
         snapshot_commit(repo, ["params.yaml"])
     git(repo, "switch", "-q", "main")
     git(repo, "branch", "-f", DEMO_BRANCH, "main")  # someone's branch of the same name
-    with pytest.raises(MomrelError, match="did not make"):
+    with raises_momrel_error(1, match="did not make"):
         snapshot_commit(repo, ["params.yaml"])
     assert git(repo, "rev-parse", DEMO_BRANCH) == git(repo, "rev-parse", "main")

@@ -15,8 +15,7 @@ from momrel.schema.normalize import normalize
 from momrel.schema.parse import parse_schema
 from momrel.schema.scratch import ScratchServer
 from momrel.schema.source import SchemaSource
-from momrel.schema.verify import VerificationFailed
-from support import PROJECT, git, one_line_error, run_momrel
+from support import PROJECT, git, one_line_error, raises_momrel_error, run_momrel
 
 SCHEMA = "sql/momentry.sql"
 
@@ -183,9 +182,8 @@ def test_verification_names_the_objects_that_differ(pg_server):
         correct = diff(old, new, "public", scratch)
         incomplete = dataclasses.replace(correct, statements=correct.statements[:1])
         expected = _expected_catalog(scratch, new)
-        with pytest.raises(VerificationFailed) as failure:
+        with raises_momrel_error(4) as failure:
             verify_migration(incomplete, old, expected, scratch)
-    assert failure.value.exit_code == 4
     message = str(failure.value)
     assert "column public.t.id differs (data_type)" in message or "missing column public.t.note" in message
 

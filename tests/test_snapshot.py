@@ -16,10 +16,10 @@ import pytest
 from qdrant_client import QdrantClient, models
 
 from momrel import vectors
-from momrel.errors import MomrelError
 from momrel.filepkg import snapshot
 from momrel.filepkg.snapshot import SnapshotHeader, SnapshotPoint, SnapshotReader
 from momrel.vectors import VectorSpec
+from support import raises_momrel_error
 
 FILE_A = "417442fb-4c7f-5c9d-b7c5-41666470718f"
 FILE_B = "d0492139-23b1-5251-a0d5-1c92944e24b6"
@@ -210,16 +210,16 @@ def test_named_vector_missing_from_point(client):
     spec = (VectorSpec("image", 2, "Dot"),)
     header = SnapshotHeader("frames", "c", FILE_A, KEY, spec, 1)
     point = SnapshotPoint(1, {}, {"text": np.zeros(2, np.float32)})
-    with pytest.raises(MomrelError, match="point 1 has no vector 'image'"):
+    with raises_momrel_error(1, match="point 1 has no vector 'image'"):
         snapshot.write(io.BytesIO(), header, [point])
 
 
 def test_vector_specs_errors(client):
-    with pytest.raises(MomrelError, match="'absent' does not exist"):
+    with raises_momrel_error(1, match="'absent' does not exist"):
         vectors.vector_specs(client, "absent")
     client.create_collection("sparse", vectors_config={},
                              sparse_vectors_config={"s": models.SparseVectorParams()})
-    with pytest.raises(MomrelError, match="sparse vectors"):
+    with raises_momrel_error(1, match="sparse vectors"):
         vectors.vector_specs(client, "sparse")
 
 
@@ -290,7 +290,7 @@ def test_truncation_is_detected(small_snapshot):
                       12 + head_len + 10, len(data) - 40, len(data) - 16, len(data) - 9,
                       len(data) - 1})
     for cut in offsets:
-        with pytest.raises(MomrelError) as info:
+        with raises_momrel_error(1) as info:
             read_all(data[:cut], "cut")
         message = str(info.value)
         assert message.startswith("cut: "), (cut, message)
@@ -298,20 +298,20 @@ def test_truncation_is_detected(small_snapshot):
 
 
 def test_trailing_bytes_are_rejected(small_snapshot):
-    with pytest.raises(MomrelError, match="unexpected bytes after the trailer"):
+    with raises_momrel_error(1, match="unexpected bytes after the trailer"):
         read_all(small_snapshot + b"\0")
 
 
 def test_trailer_count_mismatch(small_snapshot):
     bad = small_snapshot[:-8] + struct.pack("<Q", 4)
-    with pytest.raises(MomrelError, match="trailer says 4 points, header 3"):
+    with raises_momrel_error(1, match="trailer says 4 points, header 3"):
         read_all(bad)
 
 
 def test_bad_magic(small_snapshot):
-    with pytest.raises(MomrelError, match="bad magic"):
+    with raises_momrel_error(1, match="bad magic"):
         SnapshotReader(io.BytesIO(b"MRQSNAP2" + small_snapshot[8:]))
-    with pytest.raises(MomrelError, match="bad magic"):
+    with raises_momrel_error(1, match="bad magic"):
         SnapshotReader(io.BytesIO(b"PK\x03\x04" + small_snapshot[4:]))
 
 
@@ -322,20 +322,20 @@ def test_header_of_another_format(small_snapshot):
                                  ("format_version", 2, "unsupported format_version 2")):
         changed = json.dumps(dict(head, **{key: value})).encode()
         data = snapshot.MAGIC + struct.pack("<I", len(changed)) + changed
-        with pytest.raises(MomrelError, match=f"snapshot header is invalid: {expected}"):
+        with raises_momrel_error(1, match=f"snapshot header is invalid: {expected}"):
             SnapshotReader(io.BytesIO(data))
 
 
 @pytest.mark.parametrize("head", [b"[]", b"null", b"\"text\""])
 def test_header_that_is_not_an_object(head):
     data = snapshot.MAGIC + struct.pack("<I", len(head)) + head
-    with pytest.raises(MomrelError, match="snapshot header is invalid"):
+    with raises_momrel_error(1, match="snapshot header is invalid"):
         SnapshotReader(io.BytesIO(data))
 
 
 def test_implausible_header_length():
     data = snapshot.MAGIC + struct.pack("<I", 2**32 - 1) + b"{}"
-    with pytest.raises(MomrelError, match="implausible"):
+    with raises_momrel_error(1, match="implausible"):
         SnapshotReader(io.BytesIO(data))
 
 
@@ -343,7 +343,7 @@ def test_corrupt_record_json(small_snapshot):
     (head_len,) = struct.unpack("<I", small_snapshot[8:12])
     start = 12 + head_len + 4
     bad = small_snapshot[:start] + b"[" + small_snapshot[start + 1:]
-    with pytest.raises(MomrelError, match="a point record: not valid JSON"):
+    with raises_momrel_error(1, match="a point record: not valid JSON"):
         read_all(bad)
 
 
@@ -351,17 +351,17 @@ def test_write_with_fewer_points_than_header(client, frames):
     records = list(vectors.iter_file_points(client, "frames", KEY, FILE_A))
     header = header_for(client, "frames", FILE_A, len(records))
     out = io.BytesIO()
-    with pytest.raises(MomrelError, match=r"changed while it was read \(23 points counted, 20 read\)"):
+    with raises_momrel_error(1, match=r"changed while it was read \(23 points counted, 20 read\)"):
         snapshot.write(out, header, records[:20])
     # no trailer was written, so the partial output is itself detectably incomplete
-    with pytest.raises(MomrelError, match="truncated"):
+    with raises_momrel_error(1, match="truncated"):
         read_all(out.getvalue())
 
 
 def test_write_with_more_points_than_header(client, frames):
     records = list(vectors.iter_file_points(client, "frames", KEY, FILE_A))
     header = header_for(client, "frames", FILE_A, len(records) - 1)
-    with pytest.raises(MomrelError, match="changed while it was read"):
+    with raises_momrel_error(1, match="changed while it was read"):
         snapshot.write(io.BytesIO(), header, records)
 
 
@@ -370,7 +370,7 @@ def test_vector_of_wrong_length(client, length):
     spec = (VectorSpec("", DIM, "Euclid"),)
     header = SnapshotHeader("frames", "c", FILE_A, KEY, spec, 1)
     point = SnapshotPoint(42, {KEY: FILE_A}, {"": np.ones(length, np.float32)})
-    with pytest.raises(MomrelError, match=f"point 42: .*{length} values, expected {DIM}"):
+    with raises_momrel_error(1, match=f"point 42: .*{length} values, expected {DIM}"):
         snapshot.write(io.BytesIO(), header, [point])
 
 
@@ -378,7 +378,7 @@ def test_qdrant_record_with_wrong_vector_length(client, frames):
     records = list(vectors.iter_file_points(client, "frames", KEY, FILE_A))
     spec = (VectorSpec("", DIM * 2, "Euclid"),)
     header = header_for(client, "frames", FILE_A, len(records), specs=spec)
-    with pytest.raises(MomrelError, match=f"{DIM} values, expected {DIM * 2}"):
+    with raises_momrel_error(1, match=f"{DIM} values, expected {DIM * 2}"):
         snapshot.write(io.BytesIO(), header, records)
 
 
@@ -389,5 +389,5 @@ def test_implausible_vector_size_in_a_file(tmp_path):
     path.write_bytes(snapshot.MAGIC + struct.pack("<I", len(head)) + head
                      + struct.pack("<I", len(meta)) + meta + b"\0" * 64)
     with path.open("rb", buffering=1 << 20) as f:  # as verify opens it
-        with pytest.raises(MomrelError, match="out of range"):
+        with raises_momrel_error(1, match="out of range"):
             SnapshotReader(f, "file")
