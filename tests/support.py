@@ -2,9 +2,8 @@
 user runs them, the one error line and exact exit code of a failed command, content
 repositories in a temporary folder, and folders compared by content.
 
-A failure is asserted with its exact exit code, never as merely non-zero: 1 a general failure,
-2 usage, configuration or unsupported input, 3 hazards refused by `schema diff`, 4 verification
-failed or no plan, 130 interrupted.
+A failure is asserted with its exact exit code (the table in momrel/errors.py), never as merely
+non-zero.
 """
 
 from __future__ import annotations
