@@ -20,7 +20,7 @@ from momrel.bundle import atomic, sha256sums
 from momrel.bundle.formats import DocumentFormat
 from momrel.bundle.members import PackageFolder, safe_relative
 from momrel.bundle.publish import StagedFolder, refuse_non_folder
-from momrel.errors import MomrelError
+from support import raises_momrel_error
 
 
 class Boom(Exception):
@@ -146,7 +146,7 @@ def test_publishing_replaces_an_existing_folder(tmp_path):
 
 def test_staged_folder_refuses_a_path_leaving_it(tmp_path):
     with StagedFolder(tmp_path / "1.0.0") as staging:
-        with pytest.raises(MomrelError, match="'../x' escapes the package folder"):
+        with raises_momrel_error(1, match="'../x' escapes the package folder"):
             staging.open("../x")
     assert names(tmp_path) == []
 
@@ -157,7 +157,7 @@ def test_refuse_non_folder(tmp_path):
     (tmp_path / "file").write_bytes(b"")
     os.symlink(tmp_path, tmp_path / "link")
     for name in ("file", "link"):
-        with pytest.raises(MomrelError, match=f"{name} exists and is not a package folder$"):
+        with raises_momrel_error(1, match=f"{name} exists and is not a package folder$"):
             refuse_non_folder(tmp_path / name, "package folder")
 
 
@@ -189,7 +189,7 @@ def test_checksums_round_trip_in_code_point_order(tmp_path):
     (f"{'a' * 64}  qdrant\\f.snapshot", "escapes the package folder"),
 ])
 def test_malformed_checksum_lines_are_refused(line, message):
-    with pytest.raises(MomrelError) as info:
+    with raises_momrel_error(1) as info:
         sha256sums.parse(f"{'b' * 64}  first.csv\n{line}\n", "pkg/SHA256SUMS")
     assert str(info.value).startswith("pkg/SHA256SUMS")
     assert message in str(info.value)
@@ -197,12 +197,12 @@ def test_malformed_checksum_lines_are_refused(line, message):
 
 def test_a_malformed_line_is_reported_before_an_unsafe_path():
     text = f"{'a' * 64}  ../escape\nnot a checksum line\n"
-    with pytest.raises(MomrelError, match="line 2: malformed"):
+    with raises_momrel_error(1, match="line 2: malformed"):
         sha256sums.parse(text, "SHA256SUMS")
 
 
 def test_checksums_must_be_utf8():
-    with pytest.raises(MomrelError, match="^SHA256SUMS: not valid UTF-8$"):
+    with raises_momrel_error(1, match="^SHA256SUMS: not valid UTF-8$"):
         sha256sums.decode(f"{'a' * 64}  caf".encode() + b"\xe9\n", "SHA256SUMS")
 
 
@@ -210,7 +210,7 @@ def test_checksums_must_be_utf8():
 def test_safe_relative():
     assert safe_relative("qdrant/frames.snapshot", "x").parts == ("qdrant", "frames.snapshot")
     for bad in ("", ".", "..", "a/..", "a/./b", "/a", "a//b", "a/", "a\\b", "a\x00b"):
-        with pytest.raises(MomrelError, match="^x: path .* escapes the package folder$"):
+        with raises_momrel_error(1, match="^x: path .* escapes the package folder$"):
             safe_relative(bad, "x")
 
 
@@ -238,31 +238,31 @@ def test_package_folder_refuses_links_and_special_files(tmp_path):
 
     os.symlink(outside / "secret", package / "link.json")
     with PackageFolder(package) as folder:
-        with pytest.raises(MomrelError, match="link.json is a symlink"):
+        with raises_momrel_error(1, match="link.json is a symlink"):
             folder.files()
-        with pytest.raises(MomrelError, match="link.json is a symlink"):
+        with raises_momrel_error(1, match="link.json is a symlink"):
             folder.open("link.json")  # opened with O_NOFOLLOW, not only listed with lstat
-        with pytest.raises(MomrelError, match="escapes the package folder"):
+        with raises_momrel_error(1, match="escapes the package folder"):
             folder.open("../outside/secret")
     (package / "link.json").unlink()
 
     os.symlink(outside, package / "qdrant")
     with PackageFolder(package) as folder:
-        with pytest.raises(MomrelError, match="qdrant is a symlink"):
+        with raises_momrel_error(1, match="qdrant is a symlink"):
             folder.open("qdrant/secret")
     (package / "qdrant").unlink()
 
     os.mkfifo(package / "fifo.json")
     with PackageFolder(package) as folder:
-        with pytest.raises(MomrelError, match="fifo.json is a FIFO"):
+        with raises_momrel_error(1, match="fifo.json is a FIFO"):
             folder.files()
-        with pytest.raises(MomrelError, match="fifo.json is a FIFO"):
+        with raises_momrel_error(1, match="fifo.json is a FIFO"):
             folder.open("fifo.json")  # O_NONBLOCK: refused, not waited on
 
     os.symlink(package, tmp_path / "link-to-pkg")
-    with pytest.raises(MomrelError, match="is a symlink, not a package folder"):
+    with raises_momrel_error(1, match="is a symlink, not a package folder"):
         PackageFolder(tmp_path / "link-to-pkg")
-    with pytest.raises(MomrelError, match="no such package folder"):
+    with raises_momrel_error(1, match="no such package folder"):
         PackageFolder(tmp_path / "missing")
 
 
@@ -292,6 +292,6 @@ def test_format_stamp_and_name():
      "release.json: unsupported format_version None (this momrel reads 2)"),
 ])
 def test_format_check_messages(document, message):
-    with pytest.raises(MomrelError) as info:
+    with raises_momrel_error(1) as info:
         FORMAT.check(document, "release.json")
     assert str(info.value) == message
