@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 import pytest
+from psycopg import sql
 
 from momrel.demo import seed as seeding
 from momrel.filepkg import layout, manifest
@@ -39,7 +40,8 @@ def test_export_writes_every_part_consistent_with_the_database(seeded_repo):
     # Rows: each CSV holds exactly the file's rows of its table.
     direct = {"face_detections", "tkg_nodes", "tkg_edges"}
     for table in direct:
-        (count,), = seeded_repo.sql(f"SELECT count(*) FROM dev.{table} WHERE file_uuid = %s", (FILE,))
+        (count,), = seeded_repo.sql(sql.SQL("SELECT count(*) FROM {} WHERE file_uuid = %s").format(
+            sql.Identifier("dev", table)), (FILE,))
         with (package / f"{table}.csv").open(newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) == count == summary["rows"][table] > 0

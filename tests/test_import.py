@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+from psycopg import sql
 
 from momrel.vectors import file_filter
 from package_support import export_video, import_args, pg_rows
@@ -28,28 +29,30 @@ def points_of(client, collection, file_uuid):
 
 def natural_rows(repo, schema, file_uuid):
     """The file's rows with surrogate ids replaced by what they stand for."""
+    tables = {name: sql.Identifier(schema, name)
+              for name in ("face_detections", "identities", "tkg_nodes", "tkg_edges", "files")}
     return {
-        "face_detections": repo.sql(
-            f"SELECT f.frame, f.ts_ms, f.bbox, f.confidence, i.identity_uuid, f.landmarks "
-            f"FROM {schema}.face_detections f LEFT JOIN {schema}.identities i ON i.id = f.identity_id "
-            f"WHERE f.file_uuid = %s ORDER BY f.id", (file_uuid,)),
-        "tkg_nodes": repo.sql(
-            f"SELECT node_type, label, t_start_ms, t_end_ms, props FROM {schema}.tkg_nodes "
-            f"WHERE file_uuid = %s ORDER BY id", (file_uuid,)),
-        "tkg_edges": repo.sql(
-            f"""WITH ranked AS (SELECT id, row_number() OVER (ORDER BY id) AS rank
-                               FROM {schema}.tkg_nodes WHERE file_uuid = %s)
+        "face_detections": repo.sql(sql.SQL(
+            "SELECT f.frame, f.ts_ms, f.bbox, f.confidence, i.identity_uuid, f.landmarks "
+            "FROM {face_detections} f LEFT JOIN {identities} i ON i.id = f.identity_id "
+            "WHERE f.file_uuid = %s ORDER BY f.id").format(**tables), (file_uuid,)),
+        "tkg_nodes": repo.sql(sql.SQL(
+            "SELECT node_type, label, t_start_ms, t_end_ms, props FROM {tkg_nodes} "
+            "WHERE file_uuid = %s ORDER BY id").format(**tables), (file_uuid,)),
+        "tkg_edges": repo.sql(sql.SQL(
+            """WITH ranked AS (SELECT id, row_number() OVER (ORDER BY id) AS rank
+                               FROM {tkg_nodes} WHERE file_uuid = %s)
                 SELECT s.rank, d.rank, e.relation, e.t_ms, e.weight, e.props
-                FROM {schema}.tkg_edges e JOIN ranked s ON s.id = e.src_node_id
-                JOIN ranked d ON d.id = e.dst_node_id WHERE e.file_uuid = %s ORDER BY e.id""",
-            (file_uuid, file_uuid)),
-        "identities": repo.sql(
-            f"SELECT DISTINCT i.identity_uuid, i.display_name, i.created_at FROM {schema}.identities i "
-            f"JOIN {schema}.face_detections f ON f.identity_id = i.id WHERE f.file_uuid = %s "
-            f"ORDER BY 1", (file_uuid,)),
-        "files": repo.sql(
-            f"SELECT filename, duration, fps, width, height, size_bytes, sha256, registered_at, "
-            f"updated_at, status FROM {schema}.files WHERE file_uuid = %s", (file_uuid,)),
+                FROM {tkg_edges} e JOIN ranked s ON s.id = e.src_node_id
+                JOIN ranked d ON d.id = e.dst_node_id WHERE e.file_uuid = %s ORDER BY e.id"""
+            ).format(**tables), (file_uuid, file_uuid)),
+        "identities": repo.sql(sql.SQL(
+            "SELECT DISTINCT i.identity_uuid, i.display_name, i.created_at FROM {identities} i "
+            "JOIN {face_detections} f ON f.identity_id = i.id WHERE f.file_uuid = %s "
+            "ORDER BY 1").format(**tables), (file_uuid,)),
+        "files": repo.sql(sql.SQL(
+            "SELECT filename, duration, fps, width, height, size_bytes, sha256, registered_at, "
+            "updated_at, status FROM {files} WHERE file_uuid = %s").format(**tables), (file_uuid,)),
     }
 
 
@@ -157,7 +160,8 @@ def test_import_under_another_uuid_rewrites_every_reference(seeded_repo, tmp_pat
     summary = import_(seeded_repo, package, "--uuid", target)
     assert summary["target_uuid"] == target and summary["source_uuid"] == FILES[0]
     for table in ("face_detections", "tkg_nodes", "tkg_edges"):
-        uuids = {r[0] for r in seeded_repo.sql(f"SELECT DISTINCT file_uuid::text FROM public.{table}")}
+        uuids = {r[0] for r in seeded_repo.sql(sql.SQL("SELECT DISTINCT file_uuid::text FROM {}").format(
+            sql.Identifier("public", table)))}
         assert uuids == {target}, table
     assert natural_rows(seeded_repo, "public", target) == natural_rows(seeded_repo, "dev", FILES[0])
     with seeded_repo.qdrant() as client:

@@ -12,6 +12,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from psycopg import sql
 
 from momrel.filepkg import manifest
 from package_support import PROD_COLLECTIONS, U, all_points, full_state, import_args, qdrant_points
@@ -106,8 +107,8 @@ def silent_server():
 
 # ---------------------------------------------------------------- helpers
 def file_rows(repo, schema: str, file_uuid: str) -> dict[str, int]:
-    return {table: repo.sql(f"SELECT count(*) FROM {schema}.{table} WHERE file_uuid = %s",
-                            (file_uuid,))[0][0]
+    return {table: repo.sql(sql.SQL("SELECT count(*) FROM {} WHERE file_uuid = %s").format(
+                sql.Identifier(schema, table)), (file_uuid,))[0][0]
             for table in PER_FILE_TABLES}
 
 
@@ -145,8 +146,8 @@ def test_register_url_assigns_the_target_uuid(seeded_repo, package, envelope):
     assert file_rows(repo, "public", target) == expected_rows
     assert file_rows(repo, "public", U) == {t: 0 for t in PER_FILE_TABLES}
     for table in PER_FILE_TABLES:
-        assert repo.sql(f"SELECT count(*) FROM public.{table} WHERE file_uuid <> %s",
-                        (target,)) == [(0,)], table
+        assert repo.sql(sql.SQL("SELECT count(*) FROM {} WHERE file_uuid <> %s").format(
+            sql.Identifier("public", table)), (target,)) == [(0,)], table
 
     # Processor JSON under the target uuid.
     output = repo.config().env("prod").output_dir
@@ -259,10 +260,10 @@ def test_s3_remote_push_pull_import(seeded_repo, tmp_path, monkeypatch):
     assert all(file_rows(repo, "dev", wanted).values())
     assert repo.sql("SELECT file_uuid::text, status FROM public.files") == \
         [(wanted, "registered_processed")]
-    identities = "SELECT count(DISTINCT identity_id) FROM {}.face_detections WHERE file_uuid = %s"
-    assert repo.sql(identities.format("public"), (wanted,)) == \
-        repo.sql(identities.format("dev"), (wanted,))
-    assert repo.sql("SELECT count(*) FROM public.identities") == \
-        repo.sql(identities.format("dev"), (wanted,))
+    identities = sql.SQL("SELECT count(DISTINCT identity_id) FROM {} WHERE file_uuid = %s")
+    public, dev = (identities.format(sql.Identifier(schema, "face_detections"))
+                   for schema in ("public", "dev"))
+    assert repo.sql(public, (wanted,)) == repo.sql(dev, (wanted,))
+    assert repo.sql("SELECT count(*) FROM public.identities") == repo.sql(dev, (wanted,))
     # The import left the pulled package as it was.
     assert tree_bytes(pulled) == tree_bytes(repo.package_dir(wanted))
