@@ -20,6 +20,7 @@ from psycopg import sql
 
 from momrel import vectors
 from momrel.demo import seed
+from momrel.bundle import sha256sums
 from momrel.filepkg import layout, manifest
 from support import FILES, VERSION, assert_mentions, one_line_error
 
@@ -106,24 +107,24 @@ def change_middle_byte(path: Path) -> None:
 def checksums_of(pkg: Path) -> dict[str, str]:
     """SHA256SUMS as listed: relative path -> hash."""
     sums_path = pkg / layout.CHECKSUMS
-    return manifest.parse_checksums(sums_path.read_text(encoding="utf-8"), str(sums_path))
+    return sha256sums.parse(sums_path.read_text(encoding="utf-8"), str(sums_path))
 
 
 def write_checksums(pkg: Path, sums: dict[str, str]) -> None:
-    (pkg / layout.CHECKSUMS).write_bytes(manifest.render_checksums(sums))
+    (pkg / layout.CHECKSUMS).write_bytes(sha256sums.render(sums))
 
 
 def fix_checksum(pkg: Path, relative: str) -> None:
     """Record the current hash of `relative` in SHA256SUMS, as a careless re-packer would."""
     sums = checksums_of(pkg)
     assert relative in sums
-    sums[relative] = manifest.sha256_file(pkg / relative)
+    sums[relative] = sha256sums.sha256_file(pkg / relative)
     write_checksums(pkg, sums)
 
 
 def hashes_now(pkg: Path) -> dict[str, str]:
     """The current hash of every file SHA256SUMS lists."""
-    return {relative: manifest.sha256_file(pkg / relative) for relative in checksums_of(pkg)}
+    return {relative: sha256sums.sha256_file(pkg / relative) for relative in checksums_of(pkg)}
 
 
 def reseal_checksums(pkg: Path) -> None:
@@ -157,7 +158,7 @@ def reseal(pkg: Path, change_metadata=None) -> None:
     metadata["content_sha256"] = manifest.content_sha256(manifest.data_checksums(sums),
                                                          metadata.get("registration"))
     (pkg / layout.METADATA).write_bytes(manifest.render_metadata(metadata))
-    sums[layout.METADATA] = manifest.sha256_file(pkg / layout.METADATA)
+    sums[layout.METADATA] = sha256sums.sha256_file(pkg / layout.METADATA)
     write_checksums(pkg, sums)
 
 

@@ -12,6 +12,7 @@ import pytest
 from psycopg import sql
 
 from momrel.demo import seed as seeding
+from momrel.bundle import sha256sums
 from momrel.filepkg import layout, manifest
 from momrel.filepkg.snapshot import SnapshotReader
 from momrel.filepkg.verify import verify_package
@@ -89,7 +90,7 @@ def test_export_writes_every_part_consistent_with_the_database(seeded_repo):
 def test_checksums_cover_everything_and_sha256sum_accepts_them(seeded_repo):
     export(seeded_repo)
     package = seeded_repo.package_dir(FILE)
-    listed = manifest.parse_checksums((package / layout.CHECKSUMS).read_text(), "SHA256SUMS")
+    listed = sha256sums.parse((package / layout.CHECKSUMS).read_text(), "SHA256SUMS")
     on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
     assert set(listed) == on_disk - {layout.CHECKSUMS}
     if shutil.which("sha256sum"):

@@ -13,11 +13,6 @@ from momrel.bundle import sha256sums
 from momrel.errors import MomrelError
 from momrel.filepkg import layout, strictjson
 
-# Older names of the SHA256SUMS functions, still used by the tests' re-sealing helpers.
-parse_checksums = sha256sums.parse
-render_checksums = sha256sums.render
-sha256_file = sha256sums.sha256_file
-
 # PostgreSQL type -> Frictionless Table Schema type (https://specs.frictionlessdata.io/table-schema/)
 _FRICTIONLESS_TYPES = {
     "smallint": "integer", "integer": "integer", "bigint": "integer",

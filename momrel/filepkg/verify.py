@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from momrel.bundle import sha256sums
-from momrel.bundle.members import MemberReader, PackageFolder, safe_relative
+from momrel.bundle.members import MemberReader, PackageFolder
 from momrel.errors import MomrelError
 from momrel.filepkg import csvdialect, layout, manifest, metadata, snapshot, strictjson
 from momrel.filepkg.metadata import CollectionMeta, PackageMetadata, TableMeta
 
-__all__ = ["VerifyReport", "safe_relative", "verify_package"]
+__all__ = ["VerifyReport", "verify_package"]
 
 
 @dataclass
