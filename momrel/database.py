@@ -10,6 +10,7 @@ creation have one owner.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,22 @@ def pg_dir(root: Path) -> Path:
 
 def embedded_server(root: Path) -> pg.EmbeddedPostgres:
     return pg.EmbeddedPostgres(pg_dir(root))
+
+
+@dataclass(frozen=True)
+class EmbeddedStatus:
+    running: bool
+    url: str | None     # None when not running
+
+    def as_json(self) -> dict:
+        return {"running": self.running, "url": self.url}
+
+
+def embedded_status(root: Path) -> EmbeddedStatus:
+    """Whether the repository's embedded server runs, and its URL."""
+    server = embedded_server(root)
+    running = server.is_running()
+    return EmbeddedStatus(running, server.url() if running else None)
 
 
 def database_url(root: Path | None) -> str:
@@ -60,8 +77,17 @@ def ensure_database(root: Path, echo=lambda message: None) -> str:
     return embedded_server(root).start()
 
 
-def init_database(config: "Config", url: str, reset: bool = False) -> list[str]:
-    """Create the Momentry tables in every environment's schema; return the schemas created.
+@dataclass
+class InitResult:
+    created: list[str] = field(default_factory=list)   # schemas given the Momentry tables
+    present: list[str] = field(default_factory=list)   # schemas that already had them
+
+    def as_json(self) -> dict:
+        return {"created": self.created, "present": self.present}
+
+
+def init_database(config: "Config", url: str, reset: bool = False) -> InitResult:
+    """Create the Momentry tables in every environment's schema.
 
     A schema that already holds the registration table is left alone; `reset` drops each
     schema first (all its data)."""
@@ -70,12 +96,14 @@ def init_database(config: "Config", url: str, reset: bool = False) -> list[str]:
     except OSError as exc:
         raise ConfigError(f"params.yaml: schema_file: cannot read {config.schema_file} "
                           f"({exc.strerror})") from None
-    created = []
+    result = InitResult()
     with pg.connect(url, autocommit=True) as conn:
         for env in config.environments.values():
             if _init_schema(conn, env.schema, schema_sql, config.registration.table, reset):
-                created.append(env.schema)
-    return created
+                result.created.append(env.schema)
+            else:
+                result.present.append(env.schema)
+    return result
 
 
 def _init_schema(conn: psycopg.Connection, schema: str, schema_sql: str, marker_table: str,

@@ -18,35 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import git
 
-from momrel.errors import MomrelError, shown
-
-
-class GitError(MomrelError):
-    """A repository that cannot be opened, a ref or path it does not have, a git command that
-    failed: one line naming the repository and what was asked."""
-
-
-class NotARepository(GitError):
-    pass
-
-
-class UnknownRef(GitError):
-    def __init__(self, message: str, ref: str):
-        super().__init__(message)
-        self.ref = ref
-
-
-class MissingPath(GitError):
-    """No file at `path` in that commit; `reason` says what is there instead."""
-
-    def __init__(self, ref: str, path: str, commit: str, reason: str):
-        super().__init__(f"{_named(path)} {reason} at {_named(ref)} (commit {commit[:12]})")
-        self.ref, self.path, self.commit, self.reason = ref, path, commit, reason
-
-
-def _named(value: str) -> str:
-    """A ref or path as a message shows it: as typed when it is one short printable line."""
-    return value if value and value.isprintable() and len(value) <= 60 else shown(value)
+from momrel.errors import GitError, MissingPath, NotARepository, UnknownRef, named
 
 
 # --- semantic versions ------------------------------------------------------------------------
@@ -247,8 +219,8 @@ class Repository:
         except GitError:
             pass
         if not self._lines("rev-list", "--max-count=1", "--all"):
-            raise UnknownRef(f"{_named(ref)}: {self.root.name} has no commits yet", ref) from None
-        raise UnknownRef(f"{_named(ref)}: not a git ref of {self.root.name}", ref) from None
+            raise UnknownRef(f"{named(ref)}: {self.root.name} has no commits yet", ref) from None
+        raise UnknownRef(f"{named(ref)}: not a git ref of {self.root.name}", ref) from None
 
     def tags(self) -> list[str]:
         return self._lines("for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
@@ -261,7 +233,7 @@ class Repository:
         """The newest release tag that precedes `tag` (itself a version tag), or None."""
         version = Version.parse(tag)
         if version is None or tag not in self.tags():
-            raise UnknownRef(f"{_named(tag)}: not a release tag of {self.root.name} "
+            raise UnknownRef(f"{named(tag)}: not a release tag of {self.root.name} "
                              f"(a tag such as v1.4.0)", tag)
         earlier = [r for r in self.release_tags() if r.version < version
                    and (include_prereleases or not r.version.is_prerelease)]

@@ -9,11 +9,10 @@ import pytest
 
 from momrel import database, tablefacts
 from momrel.demo.seed import file_uuid
-from momrel.errors import MomrelError
+from momrel.errors import ExitCode, MomrelError
+from support import VERSION, assert_mentions, one_line_error
 
 U = file_uuid(0)
-VERSION = "1.0.0"
-CONFIG_ERROR = 2
 
 
 def import_args(package) -> tuple[str, ...]:
@@ -22,13 +21,9 @@ def import_args(package) -> tuple[str, ...]:
 
 def expect_config_error(result, *fragments: str) -> str:
     """One error line about params.yaml, exit 2."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == CONFIG_ERROR, (result.returncode, result.stderr)
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
+    line = one_line_error(result, ExitCode.USAGE)
     assert line.startswith("momrel: error: params.yaml: "), line
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
+    assert_mentions(line, *fragments)
     return line
 
 
@@ -100,10 +95,12 @@ def test_database_setup(content_repo, monkeypatch):
     assert database.ensure_database(content_repo.root) == content_repo.database_url
     assert not database.pg_dir(content_repo.root).exists()  # the embedded server not started
     config = content_repo.config()
-    assert database.init_database(config, content_repo.database_url) == ["dev", "public"]
-    assert database.init_database(config, content_repo.database_url) == []
+    first = database.init_database(config, content_repo.database_url)
+    assert (first.created, first.present) == (["dev", "public"], [])
+    again = database.init_database(config, content_repo.database_url)
+    assert (again.created, again.present) == ([], ["dev", "public"])
     content_repo.sql("INSERT INTO dev.files (file_uuid, filename) VALUES (%s, 'a.mp4')", (U,))
-    assert database.init_database(config, content_repo.database_url, reset=True) == ["dev", "public"]
+    assert database.init_database(config, content_repo.database_url, reset=True).created == ["dev", "public"]
     assert content_repo.sql("SELECT count(*) FROM dev.files") == [(0,)]
 
 

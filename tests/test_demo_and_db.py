@@ -12,7 +12,7 @@ from support import git
 def test_db_start_status_url_stop(content_repo):
     embedded = {"MOMREL_DATABASE_URL": ""}   # empty: use the repo's own embedded server
     status = content_repo.momrel("db", "status", "--json", **embedded)
-    assert status.returncode == 3 and json.loads(status.stdout) == {"running": False, "url": None}
+    assert status.returncode == 1 and json.loads(status.stdout) == {"running": False, "url": None}
     try:
         url = content_repo.ok("db", "start", **embedded).stdout.strip()
         assert url.startswith("postgresql://postgres@127.0.0.1:")
@@ -21,13 +21,16 @@ def test_db_start_status_url_stop(content_repo):
         assert content_repo.ok("db", "start", **embedded).stdout.strip() == url  # idempotent
         assert "dev, public" in content_repo.ok("db", "init", **embedded).stdout
         assert "already" in content_repo.ok("db", "init", **embedded).stdout
+        assert json.loads(content_repo.ok("db", "init", "--json", **embedded).stdout) == {
+            "created": [], "present": ["dev", "public"]}
         with psycopg.connect(url) as conn:
             tables = {r[0] for r in conn.execute(
                 "SELECT table_schema || '.' || table_name FROM information_schema.tables "
                 "WHERE table_schema IN ('dev', 'public')")}
         assert {"dev.files", "public.files", "dev.tkg_edges", "public.identities"} <= tables
         assert content_repo.ok("db", "stop", **embedded).stdout.strip() == "stopped"
-        assert content_repo.momrel("db", "status", **embedded).returncode == 3
+        stopped = content_repo.momrel("db", "status", **embedded)
+        assert (stopped.returncode, stopped.stdout) == (1, "not running\n")
         # Data survives a restart.
         content_repo.ok("db", "start", **embedded)
         assert "already" in content_repo.ok("db", "init", **embedded).stdout

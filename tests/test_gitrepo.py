@@ -8,9 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from momrel.errors import MomrelError
-from momrel.gitrepo import (GitError, Identity, MissingPath, NotARepository, UnknownRef, Version,
-                            clone, init_repository, open_repository, sort_releases)
+from momrel.errors import GitError, MissingPath, MomrelError, NotARepository, UnknownRef
+from momrel.gitrepo import Identity, Version, clone, init_repository, open_repository, sort_releases
 from support import git
 
 TAGS = ["v1.10.0", "v1.3.0", "v1.4.0", "v1.4.0-dev.1", "v1.4.0-dev.2", "v1.4.0-rc.1", "latest", "v1"]

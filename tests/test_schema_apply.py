@@ -12,13 +12,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from momrel.config import ConfigError
-from momrel.schema.apply import MigrationFailed, MigrationRefused, Timeouts, apply_migration
+from momrel.errors import (ConfigError, HazardsRefused, MigrationFailed, MigrationFileError,
+                           MigrationRefused)
+from momrel.schema.apply import Timeouts, apply_migration
 from momrel.schema.catalog import read_catalog
-from momrel.schema.cli_support import HazardsRefused, allowed_hazards, refuse_unallowed_hazards
+from momrel.schema.cli_support import allowed_hazards, refuse_unallowed_hazards
 from momrel.schema.diff import diff
 from momrel.schema.migration import Facet, HazardKind, Section
-from momrel.schema.migration_json import MigrationFileError, from_data, render_json, to_data
+from momrel.schema.migration_json import from_data, render_json, to_data
 from momrel.schema.render import render_sql
 from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource

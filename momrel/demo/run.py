@@ -14,7 +14,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 
-from momrel import database, pg, vectors
+from momrel import database, pg
 from momrel.config import Config
 from momrel.demo import seed as seeding
 from momrel.demo import schema_history, target_host
@@ -54,11 +54,9 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
     url = database.ensure_database(config.root, echo)
     database.init_database(config, url)
 
-    env = config.env()
-    echo(f"seeding {files} synthetic videos into schema {env.schema}")
-    with pg.connect(url) as conn, vectors.open_client(config.root) as client:
-        seeded = seeding.seed(config, env, conn, client, files=files, scale=scale)
-        conn.commit()
+    echo(f"seeding {files} synthetic videos into schema {config.env().schema}")
+    seeded = seeding.seed_environment(config, files=files, scale=scale, url=url,
+                                      show_progress=False)
 
     for index in range(files):
         uuid_ = seeding.file_uuid(index)

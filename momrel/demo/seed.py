@@ -19,9 +19,10 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from momrel import tablefacts, vectors
+from momrel import database, pg, tablefacts, vectors
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
+from momrel.progress import progress_bars
 
 NAMESPACE = uuid.UUID("8a0f3f52-3c2b-5d6e-9a51-6d6f6d656e74")
 BASE_TIME = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
@@ -63,6 +64,20 @@ class SeedResult:
     skipped: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     points: dict[str, int] = field(default_factory=dict)
+
+
+def seed_environment(config: Config, env_name: str | None = None, files: int = 3,
+                     scale: float = 1.0, reset: bool = False, url: str | None = None,
+                     show_progress: bool | None = None) -> SeedResult:
+    """`momrel demo seed`: seed one environment (default: source_env) of the repository's
+    database (or `url`), Qdrant and processor output; progress bars on a terminal."""
+    env = config.env(env_name)
+    with pg.connect(url or database.database_url(config.root)) as conn, \
+            vectors.open_client(config.root) as client, progress_bars(show_progress) as bars:
+        result = seed(config, env, conn, client, files=files, scale=scale, reset=reset,
+                      progress=bars)
+        conn.commit()
+    return result
 
 
 def seed(config: Config, env: Environment, conn: psycopg.Connection, client, files: int,

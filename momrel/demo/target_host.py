@@ -16,9 +16,9 @@ from pathlib import Path
 
 from momrel.config import Config, load
 from momrel.dvcrepo import run_dvc
-from momrel.errors import MomrelError
+from momrel.errors import MomrelError, UnknownRef
 from momrel.filepkg.importer import ImportResult, import_package
-from momrel.gitrepo import Commit, Repository, UnknownRef, clone, open_repository
+from momrel.gitrepo import Commit, Repository, clone, open_repository
 
 DEMO_BRANCH = "momrel-demo"
 DEMO_MESSAGE = "momrel demo: packages to pull"

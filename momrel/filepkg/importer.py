@@ -34,7 +34,7 @@ from pathlib import Path
 from momrel import database, faults, pg, vectors
 from momrel.bundle import atomic
 from momrel.config import Config, Environment, normalize_uuid
-from momrel.errors import MomrelError
+from momrel.errors import MomrelError, RestoreFailed
 from momrel.filepkg import fit, keepaside, recovery, register, tableload
 from momrel.filepkg.content import processor_file
 from momrel.filepkg.fit import ImportPlan, SnapshotPlan
@@ -181,7 +181,7 @@ def _put_back(client, config, env, url, target_uuid, kept, demoted, failure, pri
                                      config.registration.processed_status)
     if problem is not None:
         first = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
-        raise recovery.RestoreFailed(
+        raise RestoreFailed(
             f"import failed ({first}) and putting back the file's previous points and JSON "
             f"failed too ({problem}); they are saved in {private / 'previous'}") from None
 

@@ -27,16 +27,12 @@ from pathlib import Path
 from momrel import pg
 from momrel.bundle import atomic
 from momrel.config import Config, Environment
-from momrel.errors import MomrelError
+from momrel.errors import MomrelError, RestoreFailed
 from momrel.filepkg import keepaside, tableload
 
 IMPORTS_DIR = Path(".momrel") / "imports"
 JOURNAL = "journal.json"
 LOCK = "lock"
-
-
-class RestoreFailed(MomrelError):
-    """The import failed and putting the target back failed too; the saved state is kept."""
 
 
 @contextlib.contextmanager

@@ -27,27 +27,13 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from momrel.errors import ConfigError, MomrelError
+from momrel.errors import ConfigError, MigrationFailed, MigrationRefused
 from momrel.schema.catalog import read_catalog
 from momrel.schema.migration import SECTIONS, Migration, Section, Statement
 from momrel.schema.startpoint import first_difference, starting_point
 
 # PostgreSQL's duration syntax for these settings: a number of milliseconds, or with a unit.
 _DURATION = re.compile(r"(0|[1-9][0-9]{0,8})\s*(ms|s|min|h|d)?")
-
-
-class MigrationRefused(MomrelError):
-    """The database is not where the migration starts: nothing was run."""
-
-    exit_code = 5
-
-
-class MigrationFailed(MomrelError):
-    """A statement failed; the message says what of the migration stayed applied."""
-
-    def __init__(self, message: str, statement: Statement, section: Section, cause: str):
-        super().__init__(message)
-        self.statement, self.section, self.cause = statement, section, cause
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from momrel.errors import UsageError
+from momrel.errors import UnsupportedObject
 from momrel.schema.model import (Catalog, Column, Constraint, Enum, Extension, Function, Index,
                                  Key, Schema, Sequence, Table, Trigger, View)
-
-
-class UnsupportedObject(UsageError):
-    """The database holds an object of a kind momrel does not diff."""
 
 
 # Namespaces that belong to PostgreSQL itself.

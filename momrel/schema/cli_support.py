@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from momrel.errors import MomrelError, UsageError
+from momrel.errors import HazardsRefused, UsageError
 from momrel.schema.diff import diff
 from momrel.schema.migration import HazardKind, Migration
 from momrel.schema.migration_json import render_json
@@ -16,10 +16,6 @@ from momrel.schema.source import resolve
 
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 ALL_HAZARDS = frozenset(HazardKind)
-
-
-class HazardsRefused(MomrelError):
-    exit_code = 3
 
 
 def allowed_hazards(value: str | bool | None) -> frozenset[HazardKind]:

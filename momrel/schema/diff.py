@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import time
 
+from momrel.errors import MigrationFailed, VerificationFailed
 from momrel.schema import renames as rename_rules
-from momrel.schema.apply import MigrationFailed, apply_migration
+from momrel.schema.apply import apply_migration
 from momrel.schema.catalog import read_catalog
 from momrel.schema.kinds import Context
 from momrel.schema.migration import Endpoint, Migration, Statement
@@ -24,7 +25,7 @@ from momrel.schema.probe import Probe
 from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource
 from momrel.schema.startpoint import starting_point
-from momrel.schema.verify import VerificationFailed, compare
+from momrel.schema.verify import compare
 
 
 def unmatched_renames(renames, old: Catalog, new: Catalog, applied: list[Statement], where: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from momrel.errors import UsageError
+from momrel.errors import MigrationFileError
 from momrel.schema.migration import (Action, Endpoint, Facet, Hazard, HazardKind, Migration, Section,
                                      StartingPoint, Statement)
 from momrel.schema.model import KINDS, describe
@@ -21,10 +21,6 @@ from momrel.schema.model import KINDS, describe
 FORMAT = "momrel-migration"
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
-
-
-class MigrationFileError(UsageError):
-    """A migration JSON document that is not one, or not one momrel wrote."""
 
 
 def to_data(migration: Migration) -> dict:

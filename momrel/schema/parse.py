@@ -17,7 +17,7 @@ import pglast
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 
-from momrel.errors import UsageError
+from momrel.errors import SchemaParseError
 from momrel.schema.model import Key
 
 ANNOTATION = re.compile(r"^\s*--\s*@renamed\b(.*)$")
@@ -41,10 +41,6 @@ COMMENT_TARGETS = {
 
 SUPPORTED = ("CREATE SCHEMA/EXTENSION/TABLE/INDEX/SEQUENCE/TYPE … AS ENUM/VIEW/MATERIALIZED VIEW/"
              "FUNCTION/PROCEDURE/TRIGGER, ALTER TABLE/SEQUENCE/TYPE … ADD VALUE, COMMENT ON, SET")
-
-
-class SchemaParseError(UsageError):
-    """The schema file cannot be diffed: bad SQL, an unsupported statement, a bad annotation."""
 
 
 @dataclass(frozen=True)

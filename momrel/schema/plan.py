@@ -18,17 +18,11 @@ import graphlib
 import heapq
 from dataclasses import replace
 
-from momrel.errors import MomrelError
-from momrel.schema.kinds import (Context, SchemaRefused, comments, constraints, enums, functions,
+from momrel.errors import PlanError, SchemaRefused
+from momrel.schema.kinds import (Context, comments, constraints, enums, functions,
                                  indexes, schemas, sequences, tables, triggers, views)
 from momrel.schema.model import Catalog, Key, describe
 from momrel.schema.migration import SECTIONS, Action, Facet, Hazard, HazardKind, Statement
-
-
-class PlanError(MomrelError):
-    """The statements cannot be ordered (a bug: reported rather than guessed around)."""
-
-    exit_code = 4
 
 
 class _Kind:

@@ -20,8 +20,8 @@ import psycopg
 from psycopg import sql
 
 from momrel import database, pg
-from momrel.errors import MomrelError
-from momrel.schema.parse import SchemaParseError, SourceText
+from momrel.errors import MomrelError, SchemaParseError
+from momrel.schema.parse import SourceText
 
 SCRATCH_URL_ENV = "MOMREL_SCRATCH_URL"
 

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from momrel.errors import UsageError
-from momrel.gitrepo import MissingPath, NotARepository, UnknownRef, open_repository
+from momrel.errors import MissingPath, NotARepository, UnknownRef, UsageError
+from momrel.gitrepo import open_repository
 
 WORKTREE = "WORKTREE"
 

@@ -3,12 +3,7 @@ it should have produced (the run itself is momrel.schema.apply's, the executor u
 
 from __future__ import annotations
 
-from momrel.errors import MomrelError
 from momrel.schema.model import Catalog, describe, differing_fields
-
-
-class VerificationFailed(MomrelError):
-    exit_code = 4
 
 
 def compare(actual: Catalog, expected: Catalog) -> list[str]:

@@ -10,13 +10,8 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from momrel.errors import UsageError
 from momrel.schema.migration import Action, Facet, Section, Statement
 from momrel.schema.model import Catalog, Key
-
-
-class SchemaRefused(UsageError):
-    """A change momrel will not generate (it would need a hand-written migration)."""
 
 
 @dataclass
