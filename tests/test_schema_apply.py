@@ -24,7 +24,7 @@ from momrel.schema.render import render_sql
 from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource
 from momrel.schema.startpoint import first_difference, starting_point
-from support import raises_momrel_error
+from support import env_outside_repositories, one_line_error, raises_momrel_error, run_momrel
 
 SCHEMA = "dev"
 
@@ -235,3 +235,44 @@ def test_the_executor_needs_an_autocommit_connection(planned, live):
     with psycopg.connect(live) as conn:
         assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
             sql.Identifier(SCHEMA, "jobs"))).fetchone() == (2,)
+
+
+def test_diff_to_json_then_apply_through_the_command_line(pg_server, live, tmp_path):
+    """The operator's path: `schema diff --format json`, review, `schema apply`."""
+    env = {**env_outside_repositories(), "MOMREL_SCRATCH_URL": pg_server.url("postgres")}
+    (tmp_path / "old.sql").write_text(OLD)
+    (tmp_path / "new.sql").write_text(NEW)
+
+    def momrel(*args):
+        return run_momrel(*args, cwd=tmp_path, env=env)
+
+    refused = momrel("schema", "diff", "--allow-hazards", "index-build,data-dependent", "old.sql",
+                     "new.sql", "--schema", SCHEMA)
+    assert refused.returncode == 3 and "table-rewrite: ALTER TABLE" in refused.stderr
+    assert "index-build:" not in refused.stderr and refused.stdout == ""
+    assert one_line_error(momrel("schema", "diff", "old.sql", "new.sql", "--allow-hazards=bogus"),
+                          2).endswith("(or all)")
+    made = momrel("schema", "diff", "--allow-hazards", "old.sql", "new.sql", "--schema", SCHEMA,
+                  "--format", "json")
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "m.json").write_text(made.stdout)
+
+    assert "is a migration for schema dev" in one_line_error(
+        momrel("schema", "apply", "m.json", "--database-url", live, "--schema", "public"), 2)
+    assert "--lock-timeout" in one_line_error(
+        momrel("schema", "apply", "m.json", "--database-url", live, "--lock-timeout", "soon"), 2)
+    (tmp_path / "old.json").write_text(OLD)
+    assert "not JSON" in one_line_error(momrel("schema", "apply", "old.json", "--database-url", live), 2)
+    before = _digest(live)
+
+    applied = momrel("schema", "apply", "m.json", "--database-url", live, "--json")
+    assert applied.returncode == 0, applied.stderr
+    report = json.loads(applied.stdout)
+    assert report["statements"] == len(json.loads(made.stdout)["statements"])
+    assert report["applied"]["main"] >= 1 and report["schema"] == SCHEMA
+    after = _digest(live)
+    assert after != before
+
+    again = momrel("schema", "apply", "m.json", "--database-url", live)
+    assert "not where the migration starts" in one_line_error(again, 5)
+    assert _digest(live) == after

@@ -45,7 +45,7 @@ def cli():
     File content packages:  momrel file add|export|import|verify|list|fingerprint
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run
-    Schema migrations:      momrel schema diff|normalize
+    Schema migrations:      momrel schema diff|apply|normalize
     Git hooks:              momrel hooks install
 
     Configuration is params.yaml in the content repository (found upward from the current

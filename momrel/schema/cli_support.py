@@ -18,6 +18,12 @@ SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 ALL_HAZARDS = frozenset(HazardKind)
 
 
+def looks_like_hazard_list(word: str) -> bool:
+    """Whether the word after a bare `--allow-hazards` is its value (kinds, or `all`) rather
+    than the next argument (a ref such as v1): a comma, or a known kind alone."""
+    return "," in word or word == "all" or word in {k.value for k in HazardKind}
+
+
 def allowed_hazards(value: str | bool | None) -> frozenset[HazardKind]:
     """`--allow-hazards` as given: absent → none, bare or `all` → every kind, else a comma list."""
     if value is None or value is False:
@@ -86,3 +92,47 @@ def schema_normalize(path: Path) -> str:
     except Exception as exc:  # a diff driver must show the file even when it does not parse
         print(f"momrel schema normalize: {path}: printed as is ({exc})", file=sys.stderr)
         return text
+
+
+def _configured_timeouts(root):
+    from momrel.config import load
+    from momrel.schema.apply import Timeouts
+
+    return load(root).migration_timeouts if root is not None else Timeouts()
+
+
+def schema_apply(path: Path, database_url: str | None, schema: str | None,
+                 lock_timeout: str | None, statement_timeout: str | None,
+                 allow_unverified: bool, progress=None):
+    """Read a `--format json` migration and run it through the executor; an ApplyReport."""
+    import dataclasses
+
+    from momrel import database, pg
+    from momrel.config import ConfigError, find_root
+    from momrel.schema.apply import apply_migration, duration_problem
+    from momrel.schema.migration_json import read_migration
+
+    migration = read_migration(path)
+    if schema is not None and schema != migration.schema:
+        raise UsageError(f"--schema {schema}: {path.name} is a migration for schema "
+                         f"{migration.schema}; make one for {schema} with "
+                         f"`momrel schema diff --schema {schema} --format json`")
+    if not migration.verified and not allow_unverified:
+        raise UsageError(f"{path.name} was made with --no-verify: nothing checked it; verify it "
+                         "(make it again without --no-verify) or pass --allow-unverified")
+    try:
+        root = find_root()
+    except ConfigError:
+        root = None
+    timeouts = _configured_timeouts(root)
+    overrides = {name: value for name, value in (("lock_timeout", lock_timeout),
+                                                  ("statement_timeout", statement_timeout))
+                 if value is not None}
+    for name, value in overrides.items():
+        problem = duration_problem(value)
+        if problem:
+            raise UsageError(f"--{name.replace('_', '-')}: {problem}")
+    timeouts = dataclasses.replace(timeouts, **overrides)
+    url = database_url or database.database_url(root)
+    with pg.connect(url, autocommit=True) as conn:
+        return migration, apply_migration(conn, migration, timeouts, progress)
