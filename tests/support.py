@@ -69,9 +69,11 @@ def assert_mentions(message: str, *fragments: str) -> None:
 
 
 @contextlib.contextmanager
-def raises_momrel_error(exit_code: int, match: str | None = None):
-    """The block raises a MomrelError the CLI would report with `exit_code`."""
-    with pytest.raises(MomrelError, match=match) as info:
+def raises_momrel_error(exit_code: int, match: str | None = None,
+                        kind: type[MomrelError] = MomrelError):
+    """The block raises a MomrelError (a `kind`, when the class matters) the CLI would report
+    with `exit_code`."""
+    with pytest.raises(kind, match=match) as info:
         yield info
     assert info.value.exit_code == exit_code, (info.value.exit_code, str(info.value))
 
