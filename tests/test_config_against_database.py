@@ -5,18 +5,11 @@ the live table facts (momrel.tablefacts) and database setup (momrel.database) th
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from momrel import database, tablefacts
-from momrel.demo.seed import file_uuid
-from momrel.errors import ExitCode, MomrelError
-from support import VERSION, assert_mentions, one_line_error
-
-U = file_uuid(0)
-
-
-def import_args(package) -> tuple[str, ...]:
-    return ("file", "import", "--package", str(package), "--env", "prod")
+from momrel.errors import ExitCode
+from package_support import U, import_args
+from support import VERSION, assert_mentions, one_line_error, raises_momrel_error
 
 
 def expect_config_error(result, *fragments: str) -> str:
@@ -106,5 +99,5 @@ def test_database_setup(content_repo, monkeypatch):
 
 def test_no_database_without_a_repository(monkeypatch):
     monkeypatch.delenv(database.DATABASE_URL_ENV, raising=False)
-    with pytest.raises(MomrelError, match="no database: set MOMREL_DATABASE_URL"):
+    with raises_momrel_error(1, match="no database: set MOMREL_DATABASE_URL"):
         database.database_url(None)
