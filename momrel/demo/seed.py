@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from momrel import database, pg, tablefacts, vectors
+from momrel.bundle import atomic
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
 from momrel.progress import progress_bars
@@ -208,9 +209,7 @@ def _write_processor_outputs(config, env, index, uuid_, sizes) -> None:
     for name in config.processors:
         document = _processor_document(name, index, uuid_, sizes)
         path = env.output_dir / f"{uuid_}.{name}.json"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic.write_bytes(path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _ensure_collections(config, env, client) -> None:
