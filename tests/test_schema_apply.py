@@ -119,11 +119,11 @@ def test_an_edited_migration_file_is_refused(planned):
     _, up = planned
     data = to_data(up)
     data["statements"][1]["sql"] = "DROP TABLE jobs"
-    with pytest.raises(MigrationFileError, match=r"statements\[1\]\.sql is not its head"):
+    with raises_momrel_error(2, r"statements\[1\]\.sql is not its head", MigrationFileError):
         from_data(data)
     data = to_data(up)
     data["statements"][1].update(head="DROP TABLE jobs", clauses=[], sql="DROP TABLE jobs")
-    with pytest.raises(MigrationFileError, match="script is not what its statements render to"):
+    with raises_momrel_error(2, "script is not what its statements render to", MigrationFileError):
         from_data(data)
     data = to_data(up)
     data["statements"][0]["section"] = "sometime"
@@ -162,7 +162,7 @@ def test_a_database_elsewhere_is_refused_naming_the_first_difference(planned, li
     with psycopg.connect(live, autocommit=True) as conn:
         conn.execute("ALTER TABLE dev.jobs ADD COLUMN extra int")
     before = _digest(live)
-    with psycopg.connect(live, autocommit=True) as conn, pytest.raises(MigrationRefused) as refused:
+    with psycopg.connect(live, autocommit=True) as conn, raises_momrel_error(5, kind=MigrationRefused) as refused:
         apply_migration(conn, up)
     assert "column dev.jobs.extra is not in the migration's starting schema" in str(refused.value)
     assert _digest(live) == before
@@ -173,7 +173,7 @@ def test_a_failing_statement_rolls_its_transaction_back(planned, live):
     _, up = planned
     with psycopg.connect(live, autocommit=True) as conn:
         conn.execute("INSERT INTO dev.jobs (id) VALUES (3)")
-    with psycopg.connect(live, autocommit=True) as conn, pytest.raises(MigrationFailed) as failed:
+    with psycopg.connect(live, autocommit=True) as conn, raises_momrel_error(1, kind=MigrationFailed) as failed:
         apply_migration(conn, up)
     assert failed.value.section is Section.MAIN and "SET NOT NULL" in failed.value.statement.sql
     assert "new enum values of the first section stay" in str(failed.value)
@@ -189,7 +189,7 @@ def test_a_held_lock_makes_the_migration_give_up_after_lock_timeout(planned, liv
     _, up = planned
     with psycopg.connect(live) as holder:
         holder.execute("SELECT * FROM dev.jobs")       # ACCESS SHARE, held until rollback
-        with psycopg.connect(live, autocommit=True) as conn, pytest.raises(MigrationFailed) as failed:
+        with psycopg.connect(live, autocommit=True) as conn, raises_momrel_error(1, kind=MigrationFailed) as failed:
             apply_migration(conn, up, Timeouts(lock_timeout="200ms", statement_timeout="1min"))
         holder.rollback()
     assert "lock timeout" in failed.value.cause
@@ -207,7 +207,7 @@ def test_hazards_can_be_allowed_by_kind(planned):
     with raises_momrel_error(2, match="unknown hazard kind 'deletes_data'"):
         allowed_hazards("deletes_data")
     refuse_unallowed_hazards(up, allowed_hazards("all"))
-    with pytest.raises(HazardsRefused) as refused:
+    with raises_momrel_error(3, kind=HazardsRefused) as refused:
         refuse_unallowed_hazards(up, allowed_hazards("index-build"))
     message = str(refused.value)
     assert refused.value.exit_code == 3 and "index-build:" not in message.split("\n", 1)[1]
@@ -224,7 +224,7 @@ def test_timeouts_in_params_are_checked(value, tmp_path):
     raw = yaml.safe_load((PROJECT / PARAMS_FILE).read_text())
     assert parse(raw, tmp_path).migration_timeouts == Timeouts("5s", "15min")
     raw["migrations"] = {"lock_timeout": value}
-    with pytest.raises(ConfigError, match="params.yaml: migrations.lock_timeout: .* is not a duration"):
+    with raises_momrel_error(2, "params.yaml: migrations.lock_timeout: .* is not a duration", ConfigError):
         parse(raw, tmp_path)
 
 
