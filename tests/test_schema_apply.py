@@ -19,7 +19,7 @@ from momrel.schema.catalog import read_catalog
 from momrel.schema.cli_support import allowed_hazards, refuse_unallowed_hazards
 from momrel.schema.diff import diff
 from momrel.schema.migration import Facet, HazardKind, Section
-from momrel.schema.migration_json import from_data, render_json, to_data
+from momrel.schema.migration_json import from_data, read_migration, render_json, to_data
 from momrel.schema.render import render_sql
 from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource
@@ -129,8 +129,25 @@ def test_an_edited_migration_file_is_refused(planned):
     data["statements"][0]["section"] = "sometime"
     with raises_momrel_error(2, match=r"statements\[0\]\.section: expected one of pre, main, post"):
         from_data(data)
-    with raises_momrel_error(2, match="format"):
+    with raises_momrel_error(2, match="not a migration made by momrel schema diff"):
         from_data({"format": "other"})
+    with raises_momrel_error(2, match="unsupported format_version True"):
+        from_data({"format": "momrel-migration", "format_version": True})
+
+
+def test_a_migration_file_is_read_strictly(planned, tmp_path):
+    """A duplicate key would let a reviewer read one statement and the executor run another."""
+    _, up = planned
+    text = render_json(up)
+    path = tmp_path / "m.json"
+    path.write_text(text)
+    assert read_migration(path).statements == up.statements
+    path.write_text(text.replace('"direction": "up",', '"direction": "up", "direction": "down",', 1))
+    with raises_momrel_error(2, "duplicate key 'direction'", MigrationFileError):
+        read_migration(path)
+    path.write_bytes(b"\xff" + text.encode())
+    with raises_momrel_error(2, "not valid UTF-8", MigrationFileError):
+        read_migration(path)
 
 
 def test_the_executor_applies_a_round_tripped_migration_to_a_live_database(planned, live):
@@ -262,7 +279,7 @@ def test_diff_to_json_then_apply_through_the_command_line(pg_server, live, tmp_p
     assert "--lock-timeout" in one_line_error(
         momrel("schema", "apply", "m.json", "--database-url", live, "--lock-timeout", "soon"), 2)
     (tmp_path / "old.json").write_text(OLD)
-    assert "not JSON" in one_line_error(momrel("schema", "apply", "old.json", "--database-url", live), 2)
+    assert "not valid JSON" in one_line_error(momrel("schema", "apply", "old.json", "--database-url", live), 2)
     before = _digest(live)
 
     applied = momrel("schema", "apply", "m.json", "--database-url", live, "--json")

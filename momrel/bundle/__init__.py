@@ -10,6 +10,7 @@ sha256sums  SHA256SUMS: hashing files, writing and reading the `sha256sum -c` fo
 members     reading a package folder from outside: safe relative paths, regular files only,
             never through a link
 formats     the `format` / `format_version` stamp of a JSON document, written and checked
+strictjson  JSON read strictly: UTF-8, no duplicate keys, no NaN/Infinity, bounded depth and size
 """
 
 # Files are read, copied and hashed in blocks of this size.

@@ -28,7 +28,8 @@ class DocumentFormat:
         """What makes `document` (parsed JSON) not one of this format, or None."""
         if not isinstance(document, dict) or document.get("format") != self.name:
             return f"not a {self.what} (format is not {self.name!r})"
-        if document.get("format_version") != self.version:
+        version = document.get("format_version")
+        if type(version) is not int or version != self.version:  # not true, not 1.0
             return (f"unsupported format_version {document.get('format_version')!r} "
                     f"(this momrel reads {self.version})")
         return None

@@ -18,9 +18,10 @@ from pathlib import Path
 import psycopg
 
 from momrel import database, pg, vectors
+from momrel.bundle import strictjson
 from momrel.config import Config, Environment
 from momrel.errors import MomrelError
-from momrel.filepkg import layout, manifest, snapshot, source, strictjson
+from momrel.filepkg import layout, manifest, snapshot, source
 
 CHUNK = 1 << 20
 

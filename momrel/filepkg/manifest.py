@@ -9,9 +9,9 @@ import json
 import re
 from pathlib import Path
 
-from momrel.bundle import sha256sums
+from momrel.bundle import sha256sums, strictjson
 from momrel.errors import MomrelError
-from momrel.filepkg import layout, strictjson
+from momrel.filepkg import layout
 
 # PostgreSQL type -> Frictionless Table Schema type (https://specs.frictionlessdata.io/table-schema/)
 _FRICTIONLESS_TYPES = {

@@ -26,10 +26,10 @@ from typing import BinaryIO
 
 import numpy as np
 
+from momrel.bundle import strictjson
 from momrel.bundle.formats import DocumentFormat
 from momrel.config import UUID_RE
 from momrel.errors import MomrelError, shown
-from momrel.filepkg import strictjson
 from momrel.vectors import VectorSpec, specs_problem
 
 MAGIC = b"MRQSNAP1"

@@ -14,10 +14,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from momrel.bundle import sha256sums
+from momrel.bundle import sha256sums, strictjson
 from momrel.bundle.members import MemberReader, PackageFolder
 from momrel.errors import MomrelError
-from momrel.filepkg import csvdialect, layout, manifest, metadata, snapshot, strictjson
+from momrel.filepkg import csvdialect, layout, manifest, metadata, snapshot
 from momrel.filepkg.metadata import CollectionMeta, PackageMetadata, TableMeta
 
 __all__ = ["VerifyReport", "verify_package"]

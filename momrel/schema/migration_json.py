@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from momrel.errors import MigrationFileError
+from momrel.bundle import strictjson
+from momrel.bundle.formats import DocumentFormat
+from momrel.errors import MigrationFileError, MomrelError
 from momrel.schema.migration import (Action, Endpoint, Facet, Hazard, HazardKind, Migration, Section,
                                      StartingPoint, Statement)
 from momrel.schema.model import KINDS, describe
 
-FORMAT = "momrel-migration"
-FORMAT_VERSION = 1
+MIGRATION_FORMAT = DocumentFormat("momrel-migration", 1, "migration made by momrel schema diff --format json")
 MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -32,8 +33,7 @@ def to_data(migration: Migration) -> dict:
 
     start = migration.start
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        **MIGRATION_FORMAT.stamp(),
         "direction": migration.direction,
         "schema": migration.schema,
         "from": endpoint(migration.source),
@@ -161,11 +161,9 @@ def from_data(data) -> Migration:
     from momrel.schema.render import render_sql
 
     doc = _Field(data, "$")
-    if doc.get("format").value != FORMAT:
-        raise doc.get("format").fail(f"{FORMAT!r} (a file written by `momrel schema diff --format json`)")
-    if doc.get("format_version").value != FORMAT_VERSION:
-        raise doc.get("format_version").fail(f"{FORMAT_VERSION} (this momrel reads version "
-                                             f"{FORMAT_VERSION}; make the migration again)")
+    problem = MIGRATION_FORMAT.problem(data)
+    if problem:
+        raise MigrationFileError(f"migration file: {problem}")
     locations = doc.get("locations")
     if not isinstance(locations.value, dict):
         raise locations.fail("an object")
@@ -199,13 +197,10 @@ def read_migration(path: Path) -> Migration:
     """A migration JSON file, read back into the model; one-line errors for anything else."""
     try:
         with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+            raw = strictjson.read_bounded(stream.read, MAX_BYTES, str(path))
+        data = strictjson.loads(raw, str(path))
     except OSError as exc:
         raise MigrationFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise MigrationFileError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MiB: not a migration file")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MigrationFileError(f"{path}: not JSON ({exc})") from None
+    except MomrelError as exc:  # too large, not UTF-8, not (strict) JSON: not a migration file
+        raise MigrationFileError(str(exc)) from None
     return from_data(data)

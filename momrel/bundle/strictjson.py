@@ -1,9 +1,10 @@
-"""JSON from a package, read strictly: UTF-8, no duplicate keys, no NaN/Infinity, bounded depth.
+"""JSON from outside, read strictly: UTF-8, no duplicate keys, no NaN/Infinity, bounded depth.
 
 Python's json module takes the last of two equal keys, so a reviewer reading the first one is
 fooled; it accepts `NaN` and `Infinity`, which are not JSON; and it recurses once per nesting
 level. Everything a package holds in JSON (metadata.json, snapshot headers and point records,
-processor outputs) goes through here, so each of those is refused in one line.
+processor outputs) and a migration file goes through here, so each of those is refused in one
+line.
 """
 
 from __future__ import annotations
