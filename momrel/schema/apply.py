@@ -13,8 +13,8 @@ other session behind its lock.
 
 What a failure leaves: in PRE or MAIN, that transaction is rolled back (a failure in MAIN leaves
 the committed PRE enum values, which PostgreSQL cannot take back and nothing else uses); in POST,
-the statements before the failing one stay, and the migration can be finished by re-running
-those after it (each is idempotent against the schema only once, so this is reported, not done).
+the statements before the failing one stay (they ran outside a transaction). The message says
+which; the database is then at neither end, so the starting-point check refuses a second run.
 """
 
 from __future__ import annotations
