@@ -32,7 +32,9 @@ def test_file_add_records_params_and_generates_a_pipeline(content_repo):
     assert "# Qdrant collections packaged per file" in (content_repo.root / "params.yaml").read_text()
     # Adding again changes nothing; a new version rewrites the entry, not a second one.
     assert "unchanged" in content_repo.ok("file", "add", FILES[0], "--version", "1.0.0").stdout
-    content_repo.ok("file", "add", FILES[0], "--version", "1.1.0")
+    added = json.loads(content_repo.ok("file", "add", FILES[0], "--version", "1.1.0", "--json").stdout)
+    assert added == {"file_uuid": FILES[0], "version": "1.1.0", "changed": True,
+                     "pipeline": f"pipelines/files/{FILES[0]}/dvc.yaml"}
     assert [(f.uuid, f.version) for f in content_repo.config().files] == [(FILES[0], "1.1.0")]
     assert "--version 1.1.0" in pipeline.read_text()
     # DVC itself accepts the generated pipeline.

@@ -19,14 +19,17 @@ def file():
 @file.command("add")
 @click.argument("file_uuid")
 @click.option("--version", "version", required=True, help="Package version, e.g. 1.0.0.")
-def file_add(file_uuid, version):
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def file_add(file_uuid, version, as_json):
     """Record FILE_UUID in params.yaml and generate its DVC pipeline."""
     from momrel.filepkg import pipeline
 
-    config, changed = pipeline.add_file(load_config(), file_uuid, version)
-    path = pipeline.pipeline_dir(config, file_uuid.lower()) / "dvc.yaml"
-    click.echo(f"{'added' if changed else 'unchanged'}: {file_uuid.lower()} {version} "
-               f"({path.relative_to(config.root)})")
+    added = pipeline.add_file(load_config(), file_uuid, version)
+    if as_json:
+        print_json(added.as_json())
+        return
+    click.echo(f"{'added' if added.changed else 'unchanged'}: {added.file_uuid} {added.version} "
+               f"({added.as_json()['pipeline']})")
 
 
 @file.command("export")

@@ -61,7 +61,7 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
     for index in range(files):
         uuid_ = seeding.file_uuid(index)
         entry = config.file_entry(uuid_)
-        config, _ = pipeline.add_file(config, uuid_, entry.version if entry else DEMO_VERSION)
+        config = pipeline.add_file(config, uuid_, entry.version if entry else DEMO_VERSION).config
     pipeline.sync_pipelines(config)
 
     before = {e.uuid: _created_at(config, e.uuid, e.version) for e in config.files}

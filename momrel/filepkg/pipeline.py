@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -95,11 +96,21 @@ def replace_files_block(params_text: str, entries: list[FileEntry]) -> str:
     return "".join(lines[:start]) + render_files_block(entries) + "".join(lines[end:])
 
 
-def add_file(config: Config, file_uuid: str, version: str) -> tuple[Config, bool]:
-    """Record (or re-version) a file in params.yaml and (re)generate its pipeline.
+@dataclass(frozen=True)
+class AddedFile:
+    config: Config          # reloaded: params.yaml as it is now
+    file_uuid: str
+    version: str
+    changed: bool           # params.yaml or the pipeline was written
+    pipeline: Path          # the file's dvc.yaml
 
-    Returns the reloaded configuration and whether anything changed.
-    """
+    def as_json(self) -> dict:
+        return {"file_uuid": self.file_uuid, "version": self.version, "changed": self.changed,
+                "pipeline": self.pipeline.relative_to(self.config.root).as_posix()}
+
+
+def add_file(config: Config, file_uuid: str, version: str) -> AddedFile:
+    """Record (or re-version) a file in params.yaml and (re)generate its pipeline."""
     file_uuid = normalize_uuid(file_uuid)
     version = check_version(version)
     entries = list(config.files)
@@ -116,7 +127,7 @@ def add_file(config: Config, file_uuid: str, version: str) -> tuple[Config, bool
         config = _load_text(config, updated)  # checked before it replaces params.yaml
         atomic.write_bytes(params, updated.encode())
     changed |= write_pipeline(config, new_entry)
-    return config, changed
+    return AddedFile(config, file_uuid, version, changed, pipeline_dir(config, file_uuid) / "dvc.yaml")
 
 
 def _load_text(config: Config, candidate: str) -> Config:
