@@ -50,7 +50,8 @@ def refuse_unallowed_hazards(migration: Migration, allowed: frozenset[HazardKind
     if allowed:
         what += f"; {len(unallowed)} hazard(s) of kinds not allowed"
     raise HazardsRefused(f"{what} (one per line below); review them and re-run with "
-                         f"--allow-hazards (all) or --allow-hazards {kinds}:\n{listing}")
+                         f"--allow-hazards {kinds} (these kinds) or --allow-hazards (every "
+                         f"kind):\n{listing}")
 
 
 def _repository():
