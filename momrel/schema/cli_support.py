@@ -54,16 +54,23 @@ def refuse_unallowed_hazards(migration: Migration, allowed: frozenset[HazardKind
                          f"kind):\n{listing}")
 
 
-def _repository():
-    """(root, schema file) of the content repository, or (None, None) outside one."""
+def _repository_config():
+    """The content repository's configuration, or None outside one."""
     from momrel.config import ConfigError, find_root, load
 
     try:
         root = find_root()
     except ConfigError:
+        return None
+    return load(root)
+
+
+def _repository():
+    """(root, schema file) of the content repository, or (None, None) outside one."""
+    config = _repository_config()
+    if config is None:
         return None, None
-    config = load(root)
-    return root, config.schema_file.relative_to(config.root).as_posix()
+    return config.root, config.schema_file.relative_to(config.root).as_posix()
 
 
 def schema_diff(from_spec: str, to_spec: str, target: str, output_format: str, down: bool,
@@ -95,13 +102,6 @@ def schema_normalize(path: Path) -> str:
         return text
 
 
-def _configured_timeouts(root):
-    from momrel.config import load
-    from momrel.schema.apply import Timeouts
-
-    return load(root).migration_timeouts if root is not None else Timeouts()
-
-
 def schema_apply(path: Path, database_url: str | None, schema: str | None,
                  lock_timeout: str | None, statement_timeout: str | None,
                  allow_unverified: bool, progress=None):
@@ -109,8 +109,7 @@ def schema_apply(path: Path, database_url: str | None, schema: str | None,
     import dataclasses
 
     from momrel import database, pg
-    from momrel.config import ConfigError, find_root
-    from momrel.schema.apply import apply_migration, duration_problem
+    from momrel.schema.apply import Timeouts, apply_migration, duration_problem
     from momrel.schema.migration_json import read_migration
 
     migration = read_migration(path)
@@ -121,11 +120,8 @@ def schema_apply(path: Path, database_url: str | None, schema: str | None,
     if not migration.verified and not allow_unverified:
         raise UsageError(f"{path.name} was made with --no-verify: nothing checked it; verify it "
                          "(make it again without --no-verify) or pass --allow-unverified")
-    try:
-        root = find_root()
-    except ConfigError:
-        root = None
-    timeouts = _configured_timeouts(root)
+    config = _repository_config()
+    timeouts = config.migration_timeouts if config is not None else Timeouts()
     overrides = {name: value for name, value in (("lock_timeout", lock_timeout),
                                                   ("statement_timeout", statement_timeout))
                  if value is not None}
@@ -134,6 +130,6 @@ def schema_apply(path: Path, database_url: str | None, schema: str | None,
         if problem:
             raise UsageError(f"--{name.replace('_', '-')}: {problem}")
     timeouts = dataclasses.replace(timeouts, **overrides)
-    url = database_url or database.database_url(root)
+    url = database_url or database.database_url(config.root if config is not None else None)
     with pg.connect(url, autocommit=True) as conn:
         return migration, apply_migration(conn, migration, timeouts, progress)
