@@ -83,6 +83,35 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class SystemEnvironment:
+    """How one environment's system package is made and run (schema, port and env file are the
+    environment's own, in `environments`)."""
+
+    name: str
+    build: str                      # shell command run in the release folder (next issue)
+    restart: str                    # shell command run in the release folder (next issue)
+    variables: dict[str, str]       # non-secret variables of the env file, in order
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """params.yaml `system:`: where releases are tagged and what their packages hold."""
+
+    source: Path                    # the Momentry source repository
+    release_dir: Path               # {release_dir}/{env}/{version}/ in the content repository
+    schema_file: str                # paths inside the source repository, POSIX
+    scripts: tuple[str, ...]
+    smoke_test: str
+    environments: dict[str, SystemEnvironment]
+
+    def environment(self, name: str) -> SystemEnvironment:
+        if name not in self.environments:
+            raise ConfigError(f"params.yaml: system.environments: no environment {name!r} "
+                              f"(configured: {', '.join(self.environments)})")
+        return self.environments[name]
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     schema_file: Path
@@ -96,6 +125,8 @@ class Config:
     files: tuple[FileEntry, ...] = field(default=())
     # Per-statement limits of the migration executor (momrel.schema.apply.Timeouts).
     migration_timeouts: Any = None
+    # System packages (params.yaml `system:`); None when the section is absent.
+    system: SystemConfig | None = None
 
     @property
     def params_path(self) -> Path:
@@ -229,13 +260,13 @@ class _Reader:
 
 TOP_KEYS = {
     "schema_file", "release_dir", "source_env", "environments", "registration", "tables",
-    "processors", "collections", "files", "migrations",
+    "processors", "collections", "files", "migrations", "system",
 }
 
 
 def parse(raw: Any, root: Path) -> Config:
     top = _Reader(raw, "")
-    top.mapping(TOP_KEYS, TOP_KEYS - {"files", "migrations"})
+    top.mapping(TOP_KEYS, TOP_KEYS - {"files", "migrations", "system"})
 
     collections = _parse_collections(top.child("collections"))
     environments = {}
@@ -278,6 +309,7 @@ def parse(raw: Any, root: Path) -> Config:
         collections=collections,
         files=_parse_files(top.child("files")),
         migration_timeouts=_parse_migrations(top.child("migrations")),
+        system=_parse_system(top.child("system"), root, environments),
     )
 
 
@@ -295,6 +327,81 @@ def _parse_migrations(reader: _Reader):
             raise reader.child(name).fail(problem)
         values[name] = reader.child(name).data.strip()
     return Timeouts(**values)
+
+
+# Variables an env file gets from the environment itself; params.yaml cannot set them.
+RESERVED_VARIABLES = ("DATABASE_SCHEMA", "PORT")
+VARIABLE_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _parse_system(reader: _Reader, root: Path, environments: dict[str, Environment]) -> SystemConfig | None:
+    """`system:` (optional): the source repository and what a system package holds."""
+    if reader.data is None:
+        return None
+    keys = {"source", "release_dir", "schema_file", "scripts", "smoke_test", "environments"}
+    reader.mapping(keys, keys)
+    source = Path(reader.child("source").string())
+    scripts_reader = reader.child("scripts")
+    if not isinstance(scripts_reader.data, list) or not scripts_reader.data:
+        raise scripts_reader.fail("expected a non-empty list of paths in the source repository")
+    scripts = tuple(_source_relative(_Reader(item, f"{scripts_reader.path}[{i}]"))
+                    for i, item in enumerate(scripts_reader.data))
+    if len({Path(s).name for s in scripts}) != len(scripts):
+        raise scripts_reader.fail("two scripts have the same file name (a package holds them in one folder)")
+    envs = reader.child("environments")
+    if not isinstance(envs.data, dict) or not envs.data:
+        raise envs.fail("expected a mapping of environment names (dev, prod)")
+    system_envs = {}
+    for name in envs.data:
+        item = envs.child(str(name))
+        if name not in environments:
+            raise item.fail(f"'{name}' is not a configured environment (environments: "
+                            f"{', '.join(environments)})")
+        item.mapping({"build", "restart", "variables"}, {"build", "restart"})
+        system_envs[name] = SystemEnvironment(
+            name=name, build=item.child("build").string(), restart=item.child("restart").string(),
+            variables=_parse_variables(item.child("variables")))
+    return SystemConfig(
+        source=source if source.is_absolute() else root / source,
+        release_dir=root / _repo_relative(reader.child("release_dir")),
+        schema_file=_source_relative(reader.child("schema_file")),
+        scripts=scripts,
+        smoke_test=_source_relative(reader.child("smoke_test")),
+        environments=system_envs,
+    )
+
+
+def _source_relative(reader: _Reader) -> str:
+    """A file of the source repository, as git names it (relative, POSIX, no `..`)."""
+    text = reader.string()
+    parts = Path(text).parts
+    if Path(text).is_absolute() or ".." in parts or "\\" in text:
+        raise reader.fail(f"{text!r} must be a relative path inside the source repository")
+    return Path(text).as_posix()
+
+
+def _parse_variables(reader: _Reader) -> dict[str, str]:
+    """Env-file variables: upper-case names, one-line values (numbers written as strings are
+    accepted as numbers too). Whether a value is a secret is decided at build time
+    (momrel.syspkg.envfile), where the message can name the package it would have entered."""
+    if reader.data is None:
+        return {}
+    if not isinstance(reader.data, dict):
+        raise reader.fail("expected a mapping NAME: value")
+    variables = {}
+    for name, value in reader.data.items():
+        item = reader.child(str(name))
+        if not isinstance(name, str) or not VARIABLE_NAME_RE.fullmatch(name):
+            raise item.fail("a variable name is upper-case letters, digits and _ (e.g. RUST_LOG)")
+        if name in RESERVED_VARIABLES:
+            raise item.fail(f"{name} comes from the environment itself (schema, port): remove it here")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise item.fail(f"expected a string or a number, got {value!r}")
+        text = str(value)
+        if "\n" in text or "\r" in text or "\0" in text:
+            raise item.fail("a value is one line")
+        variables[name] = text
+    return variables
 
 
 def _repo_relative(reader: _Reader) -> str:
