@@ -114,8 +114,18 @@ def _init_schema(conn: psycopg.Connection, schema: str, schema_sql: str, marker_
     if tablefacts.table_exists(conn, schema, marker_table):
         return False
     with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
         # The schema file is trusted repository content (schema-neutral), run as one script.
-        conn.execute(schema_sql.encode("utf-8"))
+        conn.execute(schema_script(schema_sql, schema).encode("utf-8"))
+    conn.execute("RESET search_path")
     return True
+
+
+def schema_script(schema_sql: str, schema: str) -> str:
+    """The schema-neutral schema file rendered into `schema`: what `momrel db init` runs, and
+    what a system package ships as schema_{schema}.sql (`psql -1 -v ON_ERROR_STOP=1 -f`), so
+    both create exactly the same objects."""
+    name = sql.Identifier(schema).as_string(None)
+    return (f"-- The Momentry schema rendered into schema {name}: run it in one transaction\n"
+            f"-- (psql -1 -v ON_ERROR_STOP=1 -f this-file) on a database without that schema.\n"
+            f"CREATE SCHEMA IF NOT EXISTS {name};\n"
+            f"SET search_path TO {name};\n\n" + schema_sql)

@@ -106,10 +106,24 @@ class Identity:
 
     name: str
     email: str
+    # A fixed author and committer date ("2025-01-15T12:00:00+00:00"): the same commits and
+    # tags then get the same shas on every run.
+    date: str | None = None
 
     def env(self) -> dict[str, str]:
-        return {"GIT_AUTHOR_NAME": self.name, "GIT_AUTHOR_EMAIL": self.email,
-                "GIT_COMMITTER_NAME": self.name, "GIT_COMMITTER_EMAIL": self.email}
+        env = {"GIT_AUTHOR_NAME": self.name, "GIT_AUTHOR_EMAIL": self.email,
+               "GIT_COMMITTER_NAME": self.name, "GIT_COMMITTER_EMAIL": self.email}
+        if self.date:
+            env |= {"GIT_AUTHOR_DATE": self.date, "GIT_COMMITTER_DATE": self.date}
+        return env
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str           # POSIX, relative to the repository's top
+    mode: str           # 100644, 100755, 120000 (symbolic link), 160000 (submodule)
+    kind: str           # blob or commit
+    sha: str
 
 
 @dataclass(frozen=True)
@@ -166,8 +180,9 @@ def _text(output: bytes) -> str:
 
 # --- the repository ---------------------------------------------------------------------------
 
-def open_repository(path: Path) -> Repository:
-    """The git repository whose work tree is `path` (not a folder inside one)."""
+def open_repository(path: Path, allow_bare: bool = False) -> Repository:
+    """The git repository whose work tree is `path` (not a folder inside one); with
+    `allow_bare`, a bare repository too (a central repository that receives pushed tags)."""
     path = Path(path)
     if not path.is_dir():
         raise NotARepository(f"{path}: no such folder" if not path.exists()
@@ -176,6 +191,8 @@ def open_repository(path: Path) -> Repository:
         repo = git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise NotARepository(f"{path} is not a git repository") from None
+    if repo.bare and allow_bare:
+        return Repository(Path(repo.git_dir), repo.git)
     if repo.bare:
         raise NotARepository(f"{path} is a bare git repository: it has no work tree")
     return Repository(Path(repo.working_tree_dir), repo.git)
@@ -225,6 +242,13 @@ class Repository:
     def tags(self) -> list[str]:
         return self._lines("for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
 
+    def tag_ids(self) -> dict[str, str]:
+        """Every tag with the id its ref holds: the tag object's for an annotated tag (what
+        hooks are given), the commit's for a lightweight one."""
+        pairs = (line.split(" ", 1) for line in
+                 self._lines("for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"))
+        return {name: sha for sha, name in pairs}
+
     def release_tags(self) -> list[ReleaseTag]:
         """Tags that are semantic versions (`v1.3.0`, `v1.4.0-dev.1`), oldest first."""
         return sort_releases(self.tags())
@@ -238,6 +262,18 @@ class Repository:
         earlier = [r for r in self.release_tags() if r.version < version
                    and (include_prereleases or not r.version.is_prerelease)]
         return earlier[-1] if earlier else None
+
+    def tag_message(self, tag: str) -> str | None:
+        """The message of annotated tag `tag`; None for a lightweight tag (it has none)."""
+        ref = f"refs/tags/{tag}"
+        try:
+            kind = _text(self._run("cat-file", "-t", ref))
+        except GitError:
+            raise UnknownRef(f"{named(tag)}: not a tag of {self.root.name}", tag) from None
+        if kind != "tag":
+            return None
+        _, _, message = self._run("cat-file", "tag", ref).partition(b"\n\n")
+        return message.decode("utf-8", "replace")
 
     def checked_out_branch(self) -> str | None:
         """The branch HEAD is on (`main`), None when HEAD is detached."""
@@ -272,6 +308,59 @@ class Repository:
             what = {"tree": "a folder", "commit": "a submodule"}.get(kind, "a symbolic link")
             raise MissingPath(ref, path, sha, f"is {what}, not a file,")
         return self._run("cat-file", "blob", blob)
+
+    def tree_entries(self, ref: str) -> list[TreeEntry]:
+        """Every file of the tree at `ref` (`git ls-tree -r`), in git's order."""
+        sha = self.resolve(ref)
+        entries = []
+        for record in self._run("ls-tree", "-r", "-z", "--full-tree", sha).split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, kind, object_id = meta.decode().split(" ")
+            entries.append(TreeEntry(path.decode("utf-8", "surrogateescape"), mode, kind, object_id))
+        return entries
+
+    def read_blob(self, sha: str) -> bytes:
+        """A blob's content, through git's long-running `cat-file --batch` (one process for
+        all the blobs of a tree)."""
+        try:
+            _, kind, _, data = self._git.get_object_data(sha)
+        except (ValueError, git.GitCommandError) as exc:
+            raise GitError(f"{self.root.name}: cannot read object {sha[:12]}: {exc}") from None
+        if kind != b"blob" and kind != "blob":
+            raise GitError(f"{self.root.name}: object {sha[:12]} is a {kind}, not a file")
+        return data
+
+    def staged_paths(self) -> list[str]:
+        """Paths whose staged content differs from HEAD (added, changed or deleted), as `git
+        diff --cached` lists them; every staged path when there is no commit yet."""
+        return [p for p in _text(self._run("diff", "--cached", "--name-only", "-z",
+                                           "--no-renames")).split("\0") if p]
+
+    def read_staged(self, path: str) -> bytes | None:
+        """The content of file `path` in the index (what the next commit holds); None when the
+        index has no such file (deleted, never added, in conflict, a link or a submodule)."""
+        wanted = PurePosixPath(path).as_posix()
+        listing = self._run("ls-files", "--stage", "-z", "--full-name", "--",
+                            f":(literal){wanted}").split(b"\0")
+        for entry in listing:
+            meta, _, name = entry.partition(b"\t")
+            if name == wanted.encode():
+                mode, blob, stage = meta.decode().split(" ")
+                if stage == "0" and mode not in ("120000", "160000"):
+                    return self._run("cat-file", "blob", blob)
+        return None
+
+    # hooks
+
+    def is_bare(self) -> bool:
+        return _text(self._run("rev-parse", "--is-bare-repository")) == "true"
+
+    def hooks_dir(self) -> Path:
+        """The folder git runs this repository's hooks from (.git/hooks, or core.hooksPath)."""
+        where = Path(_text(self._run("rev-parse", "--git-path", "hooks")))
+        return where if where.is_absolute() else Path(self._git.working_dir) / where
 
     # writing
 

@@ -46,6 +46,7 @@ def cli():
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run
     Schema migrations:      momrel schema diff|apply|normalize
+    System packages:        momrel system build|list|verify
     Git hooks:              momrel hooks install
 
     Configuration is params.yaml in the content repository (found upward from the current
@@ -57,9 +58,9 @@ def cli():
 
 
 # The groups use the helpers above, so they are imported once those exist.
-from momrel.cli import db, demo, file, hooks, schema  # noqa: E402
+from momrel.cli import db, demo, file, hooks, schema, system  # noqa: E402
 
-for _group in (db.db, demo.demo, file.file, hooks.hooks, schema.schema):
+for _group in (db.db, demo.demo, file.file, hooks.hooks, schema.schema, system.system):
     cli.add_command(_group)
 
 

@@ -83,11 +83,27 @@ def _migration(source: SchemaSource, result: SchemaSource, target: str, directio
                      notes=notes, locations=_locations(statements, source_parse, result_parse))
 
 
+def diff_pair(old_source: SchemaSource, new_source: SchemaSource, target: str,
+              scratch: ScratchServer, verify: bool = True) -> tuple[Migration, Migration]:
+    """The up migration (old → new) and the down one (new → old), each verified on its own;
+    both from one loading of the two sides (a system package ships both)."""
+    up, down = _plan(old_source, new_source, target, scratch, down=True, verify=verify)
+    return up, down
+
+
 def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratch: ScratchServer,
          down: bool = False, verify: bool = True) -> Migration:
+    """The up migration, or with `down` the reverse one (both are planned and verified)."""
+    up, reverse = _plan(old_source, new_source, target, scratch, down=down, verify=verify)
+    return reverse if down else up
+
+
+def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scratch: ScratchServer,
+          down: bool, verify: bool) -> tuple[Migration, Migration | None]:
     started = time.monotonic()
     old_parse = parse_schema(old_source.text, old_source.where, target)
     new_parse = parse_schema(new_source.text, new_source.where, target)
+    reverse = None
     with scratch.database() as url_a, scratch.database() as url_b:
         load_schema(url_a, old_source.text, old_source.where, target)
         load_schema(url_b, new_source.text, new_source.where, target)
@@ -99,21 +115,24 @@ def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratc
                                            Probe(conn_b), up_notes, new_source.where, old_source.spec)
             up = _migration(old_source, new_source, target, "up", up_statements, catalog_a,
                             old_parse, new_parse, scratch.version, up_notes)
-            migration = up
             if down:
                 down_statements = plan_direction(conn_b, catalog_b, catalog_a,
                                                  rename_rules.reversed_renames(new_parse.renames),
                                                  target, Probe(conn_a))
-                migration = _migration(new_source, old_source, target, "down", down_statements,
-                                       catalog_b, new_parse, old_parse, scratch.version, up_notes)
+                reverse = _migration(new_source, old_source, target, "down", down_statements,
+                                     catalog_b, new_parse, old_parse, scratch.version, up_notes)
     if verify:
         checks = [verify_migration(up, old_source, catalog_b, scratch)]
-        if down:
-            checks.append(verify_migration(migration, new_source, catalog_a, scratch))
-        migration.checks = checks
-        migration.verified = True
-    migration.seconds = time.monotonic() - started
-    return migration
+        if reverse is not None:
+            checks.append(verify_migration(reverse, new_source, catalog_a, scratch))
+        for migration in (up, reverse):
+            if migration is not None:
+                migration.checks = checks
+                migration.verified = True
+    for migration in (up, reverse):
+        if migration is not None:
+            migration.seconds = time.monotonic() - started
+    return up, reverse
 
 
 def verify_migration(migration: Migration, source: SchemaSource, expected: Catalog,

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from momrel.bundle import strictjson
+from momrel.bundle.fields import Field
 from momrel.bundle.formats import DocumentFormat
 from momrel.errors import MigrationFileError, MomrelError
 from momrel.schema.migration import (Action, Endpoint, Facet, Hazard, HazardKind, Migration, Section,
@@ -70,53 +71,11 @@ def render_json(migration: Migration) -> str:
 
 
 # ---------------------------------------------------------------- reading back
-class _Field:
-    """One value of the document, named by its path in messages."""
+class _Field(Field):
+    """A value of a migration file; also reads object keys."""
 
-    def __init__(self, value, path: str):
-        self.value, self.path = value, path
-
-    def fail(self, expected: str) -> MigrationFileError:
-        shown = repr(self.value)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return MigrationFileError(f"migration file: {self.path}: expected {expected}, got {shown}")
-
-    def get(self, key: str) -> "_Field":
-        if not isinstance(self.value, dict):
-            raise self.fail("an object")
-        if key not in self.value:
-            raise MigrationFileError(f"migration file: {self.path}.{key} is missing")
-        return _Field(self.value[key], f"{self.path}.{key}")
-
-    def text(self, optional: bool = False) -> str | None:
-        if optional and self.value is None:
-            return None
-        if not isinstance(self.value, str):
-            raise self.fail("a string" + (" or null" if optional else ""))
-        return self.value
-
-    def integer(self) -> int:
-        if not isinstance(self.value, int) or isinstance(self.value, bool):
-            raise self.fail("an integer")
-        return self.value
-
-    def boolean(self) -> bool:
-        if not isinstance(self.value, bool):
-            raise self.fail("true or false")
-        return self.value
-
-    def items(self) -> list["_Field"]:
-        if not isinstance(self.value, list):
-            raise self.fail("a list")
-        return [_Field(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
-
-    def choice(self, enum_type, optional: bool = False):
-        if optional and self.value is None:
-            return None
-        try:
-            return enum_type(self.value)
-        except (ValueError, TypeError):
-            raise self.fail("one of " + ", ".join(e.value for e in enum_type)) from None
+    def __init__(self, value, path: str, error=None):
+        super().__init__(value, path, error or (lambda message: MigrationFileError(f"migration file: {message}")))
 
     def key(self, optional: bool = False) -> tuple | None:
         if optional and self.value is None:
@@ -198,9 +157,17 @@ def read_migration(path: Path) -> Migration:
     try:
         with open(path, "rb") as stream:
             raw = strictjson.read_bounded(stream.read, MAX_BYTES, str(path))
-        data = strictjson.loads(raw, str(path))
     except OSError as exc:
         raise MigrationFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except MomrelError as exc:  # too large, not UTF-8, not (strict) JSON: not a migration file
+    except MomrelError as exc:  # too large
+        raise MigrationFileError(str(exc)) from None
+    return migration_from_bytes(raw, str(path))
+
+
+def migration_from_bytes(raw: bytes, label: str) -> Migration:
+    """The model from a migration file's bytes (one a system package holds, for instance)."""
+    try:
+        data = strictjson.loads(raw, label)
+    except MomrelError as exc:  # not UTF-8, not (strict) JSON: not a migration file
         raise MigrationFileError(str(exc)) from None
     return from_data(data)

@@ -1,0 +1,113 @@
+"""`momrel system`: system packages built from release tags of the Momentry source repository
+(momrel.syspkg; docs/system-package.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from momrel.cli import load_config, print_json
+from momrel.cli.schema import _HazardListCommand
+
+ENVIRONMENTS = click.Choice(["dev", "prod"])
+
+
+@click.group()
+def system():
+    """System packages: source, env file, schema, scripts, smoke test, migrations.
+
+    \b
+    release/system/{dev|prod}/{version}/ is built from a release tag of the Momentry
+    source repository (params.yaml system.source): final tags (v1.4.0) make prod
+    packages, pre-release tags (v1.4.0-dev.1) dev ones. `momrel hooks install --source
+    DIR` makes `git tag` build them.
+    """
+
+
+@system.command("build", cls=_HazardListCommand)
+@click.option("--env", "env_name", type=ENVIRONMENTS, required=True,
+              help="dev (schema dev, port 3003) or prod (schema public, port 3002).")
+@click.option("--ref", required=True, help="The release tag (or any ref with --version).")
+@click.option("--version", default=None, help="The package's version (default: the tag's name).")
+@click.option("--prev", default=None,
+              help="The release tag to migrate from (default: by semantic version, the highest "
+                   "final tag below for prod, the highest tag below for dev).")
+@click.option("--allow-hazards", metavar="[KINDS]", default=None,
+              help="Acknowledge the migration's hazards: alone, every kind; or a comma list. An "
+                   "annotated tag's message line `allow-hazards: KINDS` does the same.")
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The source repository (default: params.yaml system.source).")
+@click.option("--force", is_flag=True, help="Replace an existing package that differs.")
+@click.option("--scratch-url", envvar="MOMREL_SCRATCH_URL", default=None,
+              help="PostgreSQL server for verifying the migrations (default: the embedded one).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+def system_build(env_name, ref, version, prev, allow_hazards, source, force, scratch_url, as_json):
+    """Build release/system/{env}/{version}/ from a tag of the source repository.
+
+    \b
+    The migration from the previous release (up, and down for rollback) is diffed and
+    verified; hazards must be acknowledged. Secrets in the variables or in a .env file
+    of the source tree are refused. Built in a hidden folder and renamed into place
+    last; the same tag built twice gives identical bytes. Then `dvc add`.
+    Exit codes: 0 built (or already identical); 1 failure; 2 usage, configuration,
+    secret, schema does not parse; 3 hazards not acknowledged; 4 verification failed.
+    """
+    from momrel.schema.cli_support import allowed_hazards
+    from momrel.syspkg.build import build_package
+
+    echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
+    built = build_package(load_config(), env_name, ref, version=version, prev=prev,
+                          allow_hazards=allowed_hazards(allow_hazards), source=source, force=force,
+                          scratch_url=scratch_url, progress=echo)
+    if as_json:
+        print_json(built.as_json())
+        return
+    click.echo(f"{built.state}: {built.path} ({built.environment} {built.version}, previous "
+               f"{built.previous or 'none'}, {built.statements} migration statement(s)"
+               + (f", hazards acknowledged: {', '.join(built.hazards)}" if built.hazards else "") + ")")
+    if built.tracked:
+        click.echo(f"tracked by DVC: {built.tracked} (commit it; `dvc push` uploads the package)")
+
+
+@system.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def system_list(as_json):
+    """Built system packages per environment, with their previous version and state."""
+    from momrel.syspkg.inventory import list_packages
+
+    packages = list_packages(load_config())
+    if as_json:
+        print_json([p.as_json() for p in packages])
+        return
+    if not packages:
+        click.echo("no system packages yet (momrel system build --env prod --ref v1.4.0)")
+        return
+    for p in packages:
+        click.echo(f"{p.environment:5} {p.version:16} previous {p.previous or '-':16} {p.state}"
+                   + (f", {p.hazards} hazard(s)" if p.hazards else ""))
+
+
+@system.command("verify")
+@click.argument("package_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def system_verify(package_dir, as_json):
+    """Check a system package: checksums, completeness, release.json, archive, env file,
+    migrations. Exit 0 when intact, 1 otherwise (every problem listed)."""
+    from momrel.errors import ExitCode
+    from momrel.syspkg.inventory import PackageInvalid, verify_package
+
+    check = verify_package(package_dir, ("dev", "prod"))
+    if as_json:
+        print_json(check.as_json())
+        if not check.ok:
+            raise click.exceptions.Exit(ExitCode.FAILURE)
+        return
+    if check.ok:
+        f = check.facts
+        click.echo(f"ok: {package_dir} ({f.environment} {f.version}, previous {f.previous_version}, "
+                   f"{check.files} files)")
+        return
+    for problem in check.problems[1:]:
+        click.echo(f"  {problem}", err=True)
+    raise PackageInvalid(f"{package_dir}: {len(check.problems)} problem(s): {check.problems[0]}")
