@@ -1,8 +1,11 @@
-"""`momrel demo`: synthetic data (momrel.demo.seed) and the demo job (momrel.demo.run)."""
+"""`momrel demo`: synthetic data (momrel.demo.seed), the demo job (momrel.demo.run) and the
+example source repository (momrel.demo.source_repo)."""
 
 from __future__ import annotations
 
 import dataclasses
+import shlex
+from pathlib import Path
 
 import click
 
@@ -86,3 +89,28 @@ def demo_run(files, scale, no_push, as_json):
                    f"in {m['seconds']:.1f} s → {m['sql']}, {m['markdown']}")
         click.echo(f"  try: cd {m['repository']} && momrel schema diff v1 v2 --allow-hazards "
                    "[--format md]")
+
+
+@demo.command("source")
+@click.option("--path", "path", required=True, type=click.Path(path_type=Path),
+              help="Where to create it: a new or empty folder.")
+@click.option("--untagged-last", is_flag=True,
+              help="Commit the last release without tagging it (tag it yourself, e.g. with hooks installed).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def demo_source(path, untagged_last, as_json):
+    """An example Momentry source repository (Rust server, scripts, schema) with release tags."""
+    from momrel.demo.source_repo import create_source_repository
+
+    result = create_source_repository(path, tag_last=not untagged_last)
+    if as_json:
+        print_json(dataclasses.asdict(result) | {"path": str(result.path)})
+        return
+    click.echo(f"example source repository: {result.path}")
+    click.echo(f"tags: {', '.join(result.tags)}")
+    if untagged_last:
+        click.echo("last commit not tagged; tag it (momrel's hooks build on the tag):")
+        click.echo("  " + shlex.join(["git", "-C", str(result.path), "tag", "-a", result.last_tag,
+                                      "-m", result.last_tag_message]))
+    click.echo("build packages from its tags, in the content repository:")
+    for command in result.build_commands():
+        click.echo(f"  {command}")
