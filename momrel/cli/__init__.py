@@ -45,7 +45,7 @@ def cli():
     File content packages:  momrel file add|export|import|verify|list|fingerprint
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run|source
-    Schema migrations:      momrel schema diff|apply|normalize
+    Schema migrations:      momrel schema diff|apply|normalize|check-staged
     System packages:        momrel system build|list|verify
     Git hooks:              momrel hooks install
 

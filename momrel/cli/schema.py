@@ -130,3 +130,27 @@ def schema_apply(migration_file, database_url, schema_name, lock_timeout, statem
         return
     click.echo(f"applied {migration.source.spec} → {migration.result.spec} to schema "
                f"{report.schema}: {report.statements} statement(s) in {report.seconds:.1f} s")
+
+
+@schema.command("check-staged")
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The repository being committed (default: the current folder, its top).")
+@click.option("--schema-file", default=None,
+              help="The schema file inside it (default: params.yaml system.schema_file when a "
+                   "content repository is found, else sql/momentry.sql).")
+@click.option("--schema", "target", default="public", show_default=True,
+              help="Verify the migration rendered for this schema.")
+def schema_check_staged(source, schema_file, target):
+    """Pre-commit check: a staged schema file must parse and its migration from HEAD verify.
+
+    \b
+    Prints the summary (statements, hazards); hazards are only reported, they are
+    acknowledged when the release is tagged. Nothing staged: exits 0 silently.
+    Exit codes: 0 verified (or not staged); 2 the staged file does not parse;
+    4 the migration does not verify.
+    """
+    from momrel.schema import cli_support
+
+    check = cli_support.schema_check_staged(source, schema_file, target)
+    if check is not None:
+        click.echo(cli_support.staged_check_summary(check), nl=False)

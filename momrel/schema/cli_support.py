@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from momrel.errors import HazardsRefused, UsageError
@@ -133,3 +134,71 @@ def schema_apply(path: Path, database_url: str | None, schema: str | None,
     url = database_url or database.database_url(config.root if config is not None else None)
     with pg.connect(url, autocommit=True) as conn:
         return migration, apply_migration(conn, migration, timeouts, progress)
+
+
+# ---------------------------------------------------------------- check-staged (pre-commit)
+DEFAULT_SCHEMA_FILE = "sql/momentry.sql"
+
+
+@dataclass(frozen=True)
+class StagedSchemaCheck:
+    path: str                       # the schema file, relative to the source repository
+    migration: Migration | None     # HEAD → staged, verified; None when the file is staged as deleted
+
+
+def schema_check_staged(source: Path | None, schema_file: str | None,
+                        target: str = "public") -> StagedSchemaCheck | None:
+    """The staged schema file of the source repository (default: the current folder) must
+    parse, and its migration from HEAD's version (from an empty schema before the first
+    commit, or when HEAD has no such file) must verify. None when the file is not staged.
+    Hazards are reported, not refused: they are acknowledged when the release is tagged."""
+    from momrel.errors import MissingPath, UnknownRef
+    from momrel.gitrepo import open_repository
+    from momrel.schema.source import SchemaSource
+
+    if not SCHEMA_NAME.fullmatch(target):
+        raise UsageError(f"--schema {target!r}: expected a lower-case schema name such as dev or public")
+    config = _repository_config()
+    if schema_file is None:
+        system = getattr(config, "system", None)
+        schema_file = system.schema_file if system is not None else DEFAULT_SCHEMA_FILE
+    repo = open_repository(Path(source) if source is not None else Path.cwd())
+    if schema_file not in repo.staged_paths():
+        return None
+    staged = repo.read_staged(schema_file)
+    if staged is None:
+        return StagedSchemaCheck(schema_file, None)
+    try:
+        new = SchemaSource("staged", f"staged:{schema_file}", staged.decode("utf-8"), None, schema_file)
+    except UnicodeDecodeError:
+        raise UsageError(f"staged:{schema_file} is not UTF-8 text") from None
+    try:
+        commit = repo.resolve("HEAD")
+        head_text = repo.read_file(commit, schema_file).decode("utf-8")
+        old = SchemaSource("HEAD", f"HEAD:{schema_file}", head_text, commit, schema_file)
+    except (UnknownRef, MissingPath):
+        old = SchemaSource("empty", "(no schema at HEAD)", "", None, schema_file)
+    except UnicodeDecodeError:
+        raise UsageError(f"HEAD:{schema_file} is not UTF-8 text") from None
+    with ScratchServer(None, config.root if config is not None else None) as scratch:
+        migration = diff(old, new, target, scratch)
+    return StagedSchemaCheck(schema_file, migration)
+
+
+def staged_check_summary(check: StagedSchemaCheck) -> str:
+    """What the pre-commit hook prints: the verified migration's size, hazards and statements."""
+    if check.migration is None:
+        return f"{check.path}: staged as deleted; nothing to check\n"
+    migration = check.migration
+    statements = migration.statements
+    lines = [f"{check.path}: the staged schema parses; its migration from "
+             f"{migration.source.spec} verified for schema {migration.schema}: "
+             f"{hazard_summary(statements)}"]
+    for statement in statements:
+        kinds = ",".join(sorted({h.kind.value for h in statement.hazards}))
+        lines.append(f"  {statement.first_line}" + (f"   -- hazards: {kinds}" if kinds else ""))
+    if migration.hazardous:
+        kinds = ",".join(sorted({h.kind.value for s in migration.hazardous for h in s.hazards}))
+        lines.append(f"hazards are acknowledged when the release is tagged: a line "
+                     f"`allow-hazards: {kinds}` in the annotated tag's message")
+    return "\n".join(lines) + "\n"
