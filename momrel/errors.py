@@ -155,3 +155,16 @@ class MigrationFailed(MomrelError):
     def __init__(self, message: str, statement, section, cause: str):
         super().__init__(message)
         self.statement, self.section, self.cause = statement, section, cause
+
+
+# ---------------------------------------------------------------- system packages
+class SecretRefused(UsageError):
+    """A secret would enter a system package (a variable, a URL, a .env file of the source)."""
+
+
+class ReleaseFileError(MomrelError):
+    """release.json is missing a field, has a wrong type, or is not a release document."""
+
+
+class PackageInvalid(MomrelError):
+    """A system package that fails verification."""

@@ -20,7 +20,7 @@ from momrel.cli import cli
 from momrel.errors import ExitCode
 from support import PROJECT, env_outside_repositories, run_momrel
 
-GROUPS = {"db", "demo", "file", "hooks", "schema"}
+GROUPS = {"db", "demo", "file", "hooks", "schema", "system"}
 
 
 def test_overview_lists_every_subcommand_of_every_group():

@@ -95,7 +95,8 @@ def system_verify(package_dir, as_json):
     """Check a system package: checksums, completeness, release.json, archive, env file,
     migrations. Exit 0 when intact, 1 otherwise (every problem listed)."""
     from momrel.errors import ExitCode
-    from momrel.syspkg.inventory import PackageInvalid, verify_package
+    from momrel.errors import PackageInvalid
+    from momrel.syspkg.inventory import verify_package
 
     check = verify_package(package_dir, ("dev", "prod"))
     if as_json:

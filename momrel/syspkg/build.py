@@ -18,7 +18,7 @@ from momrel.bundle import sha256sums
 from momrel.bundle.publish import StagedFolder, refuse_non_folder
 from momrel.config import Config, SystemConfig
 from momrel.database import schema_script
-from momrel.errors import ConfigError, HazardsRefused, MomrelError, UsageError
+from momrel.errors import ConfigError, HazardsRefused, MomrelError, SecretRefused, UsageError
 from momrel.gitrepo import Version
 from momrel.schema.migration import HazardKind, Migration
 from momrel.schema.migration_json import render_json
@@ -150,7 +150,7 @@ def _refuse_secrets_in_tree(repo: SourceRepository, release: Release) -> None:
             found += envfile.env_file_problems(entry.path, repo.repo.read_blob(entry.sha))
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise envfile.SecretRefused(f"{release.ref}: {found[0]}{more}: source.tar.gz would carry it; "
+        raise SecretRefused(f"{release.ref}: {found[0]}{more}: source.tar.gz would carry it; "
                                     "secrets never enter a package")
 
 

@@ -15,16 +15,12 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from momrel.config import Environment, SystemEnvironment
-from momrel.errors import UsageError
+from momrel.errors import SecretRefused
 
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL", re.IGNORECASE)
 REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-
-
-class SecretRefused(UsageError):
-    """A secret would enter a package (exit 2: fix the configuration or the source tree)."""
 
 
 def _is_reference(value: str) -> bool:

@@ -27,10 +27,6 @@ from momrel.syspkg.release import RELEASE_INFO, RELEASE_JSON, ReleaseFacts, read
 MAX_MEMBER_BYTES = 4 * 1024**3
 
 
-class PackageInvalid(MomrelError):
-    """A system package that fails verification."""
-
-
 @dataclass
 class PackageCheck:
     path: Path

@@ -15,7 +15,7 @@ from momrel import __version__
 from momrel.bundle import strictjson
 from momrel.bundle.fields import Field
 from momrel.bundle.formats import DocumentFormat
-from momrel.errors import MomrelError
+from momrel.errors import ReleaseFileError
 
 RELEASE_FORMAT = DocumentFormat("momrel-system-release", 1, "momrel system package (release.json)")
 RELEASE_JSON = "release.json"
@@ -24,10 +24,6 @@ MIGRATION_DIR = "migration"
 SCRIPTS_DIR = "scripts"
 # The version a first release migrates from: nothing (an empty schema).
 NO_RELEASE = "none"
-
-
-class ReleaseFileError(MomrelError):
-    """release.json is missing a field, has a wrong type, or is not a release document."""
 
 
 @dataclass(frozen=True)
