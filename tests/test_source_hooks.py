@@ -184,6 +184,7 @@ def test_fetch_of_existing_tags_into_a_clone_queues_nothing(hooked, hook_env, tm
     ok_git(clone, "fetch", "-q", "--tags", "origin", env=hook_env)
     ok_git(clone, "gc", "-q", env=hook_env)
     assert [q[0] for q in queued(content)] == ["v1.4.0", "v1.4.1"]
+    assert taghook.wait_for_build(content, "v1.4.1", 60).startswith("failed v1.4.1: ")  # no scripts
 
 
 def test_post_receive_in_a_bare_repository_queues_pushed_tags(tmp_path, hook_env):
@@ -355,10 +356,10 @@ def test_an_annotated_tag_builds_the_prod_package(tmp_path, database_url, hook_e
     ok_git(source, "tag", "-a", "v1.4.0", "-m", "Release 1.4.0\n\nallow-hazards: all", env=env)
     assert [q[:2] for q in queued(repo.root)] == [("v1.4.0", "prod")]
     package = repo.root / "release" / "system" / "prod" / "v1.4.0"
-    deadline = time.monotonic() + 120
-    while not outcomes(repo.root) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    log = taghook.build_log(repo.root).read_text()
-    assert f"built v1.4.0 → {package.relative_to(repo.root)}" in log, log
+    try:
+        outcome = taghook.wait_for_build(repo.root, "v1.4.0", 120)
+    finally:
+        log = taghook.build_log(repo.root).read_text()
+    assert outcome == f"built v1.4.0 → {package.relative_to(repo.root)}", log
     assert {"release.json", "SHA256SUMS", "source.tar.gz", "RELEASE_INFO.txt"} <= {
         p.name for p in package.iterdir()}

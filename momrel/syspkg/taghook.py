@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -229,3 +230,30 @@ def build_tags(config, source: Path, tags: list[str]) -> list[tuple[str, str]]:
             log_line(root, outcome)
             outcomes.append((tag, outcome))
     return outcomes
+
+
+# ---------------------------------------------------------------- reading the log
+def build_outcome(content_root: Path, tag: str) -> str | None:
+    """The outcome line (`built TAG → PATH` or `failed TAG: REASON`) of the latest queued build
+    of `tag`; None while it runs or waits, or when it was never queued."""
+    log = build_log(content_root)
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
+    outcome = None
+    for line in lines:
+        if line.startswith(f"queued {tag} "):
+            outcome = None
+        elif line.startswith((f"built {tag} → ", f"failed {tag}: ")):
+            outcome = line
+    return outcome
+
+
+def wait_for_build(content_root: Path, tag: str, timeout: float) -> str:
+    """Poll the log until the build of `tag` has an outcome (the demo waits for the hook's
+    build this way); its line. A MomrelError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (outcome := build_outcome(content_root, tag)) is None:
+        if time.monotonic() > deadline:
+            raise MomrelError(f"the build of {tag} has no outcome after {timeout:.0f} s; see "
+                              f"{build_log(content_root)}")
+        time.sleep(0.25)
+    return outcome
