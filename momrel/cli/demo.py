@@ -89,6 +89,18 @@ def demo_run(files, scale, no_push, as_json):
                    f"in {m['seconds']:.1f} s → {m['sql']}, {m['markdown']}")
         click.echo(f"  try: cd {m['repository']} && momrel schema diff v1 v2 --allow-hazards "
                    "[--format md]")
+    if result.system:
+        s = result.system
+        click.echo(f"system packages from {s['source']} (the example source repository):")
+        for p in s["packages"]:
+            click.echo(f"  {p['environment']:4} {p['version']:13} {p['state']}: {p['path']}/ "
+                       f"(previous {p['previous']}, {p['migration']}: {p['statements']} statements"
+                       + (f", hazards acknowledged: {', '.join(p['hazards'])}" if p['hazards'] else "")
+                       + f", {'verified' if p['verified'] else 'NOT VERIFIED'})")
+        click.echo(f"  the hook: {s['hook_outcome']}")
+        if s.get("pushed"):
+            click.echo(f"  dvc push: {s['pushed']}")
+        click.echo("  try: momrel system list; momrel system verify " + s["packages"][-1]["path"])
 
 
 @demo.command("source")

@@ -3,8 +3,9 @@
 Start the embedded PostgreSQL, create the Momentry schema in every environment, seed
 synthetic videos into the source environment, record them in params.yaml, `dvc repro -P`
 (export the packages), `dvc push` to the default remote, commit the resulting lock files on
-the branch `momrel-demo` (not on the user's branch) and pull one package from a clone of it,
-and summarise. Running it again seeds nothing new and re-exports nothing that did not change.
+the branch `momrel-demo` (not on the user's branch) and pull one package from a clone of it;
+then the schema history demo and the system packages (the example source repository, a dev
+package built by hand, the prod package built by the tag hook, both pushed); and summarise. Running it again seeds nothing new and re-exports nothing that did not change.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from momrel import database, pg
 from momrel.config import Config
 from momrel.demo import seed as seeding
-from momrel.demo import schema_history, target_host
+from momrel.demo import schema_history, system_release, target_host
 from momrel.dvcrepo import run_dvc
 from momrel.errors import MomrelError
 from momrel.filepkg import manifest, pipeline
@@ -45,6 +46,7 @@ class DemoResult:
     imported: dict = field(default_factory=dict)
     branch: dict = field(default_factory=dict)
     schema_migration: dict = field(default_factory=dict)
+    system: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -101,6 +103,13 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         "sql": str(schema_demo.sql_path.relative_to(config.root)),
         "markdown": str(schema_demo.markdown_path.relative_to(config.root)),
     }
+    system = system_release.run_system_demo(config, echo)
+    result.system = system.as_json()
+    if push:
+        targets = [p["path"] + ".dvc" for p in system.packages]
+        echo(f"dvc push {' '.join(targets)}")
+        pushed = run_dvc(config.root, "push", *targets)
+        result.system["pushed"] = (pushed.stdout.strip().splitlines() or [""])[-1]
     result.seconds = time.monotonic() - started
     return result
 

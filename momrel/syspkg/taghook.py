@@ -150,6 +150,17 @@ def seed_seen(content_root: Path, source: Path) -> int:
     return len(new)
 
 
+def forget(content_root: Path, tag: str) -> int:
+    """Drop every record of `tag` from the seen record, so that its next creation builds again
+    (the demo re-creates its source repository, same ids included, on every run); how many."""
+    with _locked_seen(content_root) as (record, seen):
+        kept = sorted((t, i) for t, i in seen if t != tag)
+        record.seek(0)
+        record.truncate()
+        _record(record, kept)
+    return len(seen) - len(kept)
+
+
 def queue_builds(content_root: Path, source: Path, updates: list[RefUpdate]) -> list[QueuedBuild]:
     """Decide which updates are new release tags, record them as seen, and start one detached
     worker building them; return what was queued. Nothing here waits for the build."""
