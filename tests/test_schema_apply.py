@@ -16,7 +16,7 @@ from momrel.errors import (ConfigError, HazardsRefused, MigrationFailed, Migrati
                            MigrationRefused)
 from momrel.schema.apply import Timeouts, apply_migration
 from momrel.schema.catalog import read_catalog
-from momrel.schema.cli_support import allowed_hazards, refuse_unallowed_hazards
+from momrel.schema.hazards import allowed_hazards, refuse_unallowed_hazards
 from momrel.schema.diff import diff
 from momrel.schema.migration import Facet, HazardKind, Section
 from momrel.schema.migration_json import from_data, read_migration, render_json, to_data

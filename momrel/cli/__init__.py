@@ -29,6 +29,33 @@ def print_json(data) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
+class HazardListCommand(click.Command):
+    """`--allow-hazards` alone allows every kind; followed by kinds (`deletes-data,index-build`,
+    or `all`) only those. Click's optional option values would swallow the next argument
+    (`--allow-hazards v1 v2`), so the word after a bare flag is its value only when it reads as
+    a list of kinds; `--allow-hazards=KINDS` always is."""
+
+    def parse_args(self, ctx, args):
+        from momrel.schema.hazards import looks_like_hazard_list
+
+        rewritten, i = [], 0
+        while i < len(args):
+            if args[i] == "--":
+                rewritten += args[i:]
+                break
+            if args[i] == "--allow-hazards":
+                following = args[i + 1] if i + 1 < len(args) else None
+                if following is not None and looks_like_hazard_list(following):
+                    rewritten.append(f"--allow-hazards={following}")
+                    i += 2
+                    continue
+                rewritten.append("--allow-hazards=all")
+            else:
+                rewritten.append(args[i])
+            i += 1
+        return super().parse_args(ctx, rewritten)
+
+
 def console():
     from rich.console import Console
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from momrel.cli import load_config, print_json
-from momrel.cli.schema import _HazardListCommand
+from momrel.cli import HazardListCommand, load_config, print_json
 
 ENVIRONMENTS = click.Choice(["dev", "prod"])
 
@@ -25,7 +24,7 @@ def system():
     """
 
 
-@system.command("build", cls=_HazardListCommand)
+@system.command("build", cls=HazardListCommand)
 @click.option("--env", "env_name", type=ENVIRONMENTS, required=True,
               help="dev (schema dev, port 3003) or prod (schema public, port 3002).")
 @click.option("--ref", required=True, help="The release tag (or any ref with --version).")
@@ -53,7 +52,7 @@ def system_build(env_name, ref, version, prev, allow_hazards, source, force, scr
     Exit codes: 0 built (or already identical); 1 failure; 2 usage, configuration,
     secret, schema does not parse; 3 hazards not acknowledged; 4 verification failed.
     """
-    from momrel.schema.cli_support import allowed_hazards
+    from momrel.schema.hazards import allowed_hazards
     from momrel.syspkg.build import build_package
 
     echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))

@@ -180,7 +180,7 @@ def _migrations(config: Config, repo: SourceRepository, new: SchemaSource, previ
 
 
 def _refuse_unacknowledged(up: Migration, allowed: frozenset[HazardKind], release: Release) -> None:
-    from momrel.schema.cli_support import refuse_unallowed_hazards
+    from momrel.schema.hazards import refuse_unallowed_hazards
 
     try:
         refuse_unallowed_hazards(up, allowed)

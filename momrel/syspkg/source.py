@@ -111,7 +111,7 @@ def empty_schema(version: str = "none") -> SchemaSource:
 
 def tag_allowance(release: Release) -> frozenset[HazardKind]:
     """Hazard kinds the annotated tag's message acknowledges (`allow-hazards: …` lines)."""
-    from momrel.schema.cli_support import allowed_hazards
+    from momrel.schema.hazards import allowed_hazards
 
     if not release.message:
         return frozenset()
@@ -120,11 +120,7 @@ def tag_allowance(release: Release) -> frozenset[HazardKind]:
         if not value:
             raise UsageError(f"tag {release.tag}: an empty allow-hazards: line in its message "
                              "(write allow-hazards: all, or the kinds)")
-        try:
-            kinds |= allowed_hazards(value)
-        except UsageError as exc:
-            raise UsageError(f"tag {release.tag}: message line allow-hazards: {exc}".replace(
-                "--allow-hazards: ", "")) from None
+        kinds |= allowed_hazards(value, f"tag {release.tag}: its message's allow-hazards: line")
     return frozenset(kinds)
 
 
