@@ -242,6 +242,11 @@ def _track(config: Config, destination: Path) -> str | None:
     if not (config.root / ".dvc").is_dir():
         return None
     relative = destination.relative_to(config.root).as_posix()
-    run_dvc(config.root, "add", "--quiet", relative)
+    try:
+        # A hook's build may meet the user's own `dvc repro`: wait for DVC's lock, never fail on it.
+        run_dvc(config.root, "--wait-for-lock", "add", "--quiet", relative)
+    except MomrelError as exc:
+        raise MomrelError(f"{exc}; the package itself is complete at {relative}: track it with "
+                          f"`dvc add {relative}`") from None
     return relative + ".dvc"
 

@@ -62,7 +62,9 @@ def env_file_problems(path: str, data: bytes) -> list[str]:
 
 
 def is_env_file(path: str) -> bool:
-    return PurePosixPath(path).name.startswith(".env")
+    """`.env`, `.env.production`, `prod.env`: the names dotenv files go by."""
+    name = PurePosixPath(path).name
+    return name.startswith(".env") or name.endswith(".env")
 
 
 @dataclass(frozen=True)
