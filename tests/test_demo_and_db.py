@@ -80,12 +80,24 @@ def test_demo_runs_end_to_end_and_twice(content_repo, tmp_path):
     assert 'RENAME COLUMN "name" TO "display_name"' in migration_sql
     assert "CREATE INDEX CONCURRENTLY" in migration_sql
     assert "### Changed" in (content_repo.root / schema["markdown"]).read_text()
+    # The system packages: dev by hand, prod by the hook on `git tag -a v1.4.0`, both verified.
+    system = first["system"]
+    assert system["hook_outcome"] == "built v1.4.0 → release/system/prod/v1.4.0"
+    assert [(p["environment"], p["version"], p["previous"], p["verified"]) for p in system["packages"]] \
+        == [("dev", "v1.4.0-dev.1", "v1.3.0", True), ("prod", "v1.4.0", "v1.3.0", True)]
+    assert "SHA256SUMS" in system["packages"][1]["files"] and system["packages"][1]["hazards"]
+    assert (content_repo.root / "release/system/prod/v1.4.0.dvc").is_file()
+    assert "pushed" in system["pushed"] or "up to date" in system["pushed"].lower()
 
     # Again, as `make demo` shows it: a line per DVC stage on stderr while it runs, and the
     # summary says where the lock files are and how to commit them.
     second = content_repo.ok("demo", "run", "--files", "2", COLUMNS="200")  # table unwrapped
     assert "seeded this run: 0 video(s)" in second.stdout
-    assert second.stdout.count("unchanged") == 2 and "File content packages" in second.stdout
+    file_section, _, system_section = second.stdout.partition("system packages from ")
+    assert file_section.count("unchanged") == 2 and "File content packages" in second.stdout
+    # Same commits and tags on every run: the system packages come out byte-identical.
+    assert "dev  v1.4.0-dev.1  unchanged: release/system/dev/v1.4.0-dev.1/" in system_section
+    assert "the hook: built v1.4.0 → release/system/prod/v1.4.0" in system_section
     assert "up to date" in second.stdout.lower()
     assert "-> dvc repro -P: running pipelines/files/" in second.stderr
     assert "-> dvc repro -P: unchanged pipelines/files/" in second.stderr

@@ -115,6 +115,9 @@ def make_source_repository(src: Path) -> Path:
     for name in SCRIPTS:
         (src / "scripts" / name).chmod(0o755)
     (src / "sql" / "current.sql").symlink_to("momentry.sql")
+    # A relative link that climbs (`..`) yet stays inside the tree: verify must accept it.
+    (src / "docs").mkdir()
+    (src / "docs" / "README.md").symlink_to("../README.md")
     _commit(src, "2025-03-01T12:00:00+00:00", "Momentry 1.3.0", {})
     _annotated_tag(src, "v1.3.0", "2025-06-01T12:00:00+00:00", "Momentry 1.3.0\n")
     _commit(src, "2025-02-01T12:00:00+00:00", "Momentry 1.4.0-dev.1", {SCHEMA_FILE: SCHEMA_V1_4_DEV})
@@ -461,6 +464,10 @@ def test_the_same_tag_builds_the_same_bytes(repo, source, prod_package, scratch,
     assert tree_bytes(again) == expected
     assert not list(again.parent.glob(".v1.4.0.*"))
 
+    # The executable bit is part of the package: a script made non-executable differs too.
+    (again / "scripts" / SCRIPTS[0]).chmod(0o644)
+    assert_mentions(build_error(build(other, source, "prod", "v1.4.0"), 1), "differs", "--force")
+
 
 # ---------------------------------------------------------------- 6. refusals
 @pytest.mark.parametrize("name, value, says", [
@@ -473,6 +480,15 @@ def test_a_secret_in_the_variables_is_refused_naming_the_key(repo, source, tmp_p
     result = build(repo, source, "prod", "v1.4.0", cwd=root)
     assert_mentions(build_error(result, 2), "system.environments.prod.variables", says)
     assert value not in result.stderr and "pw" not in result.stderr
+    assert_no_package(root, "prod", "v1.4.0")
+
+
+def test_a_password_in_the_restart_command_is_refused(repo, source, tmp_path):
+    root = variant(repo, tmp_path, lambda p: p["system"]["environments"]["prod"].update(
+        restart="deploy/restart.sh --db postgres://u:s3cret@h/db"))
+    result = build(repo, source, "prod", "v1.4.0", cwd=root)
+    assert_mentions(build_error(result, 2), "system.environments.prod.restart", "a URL with a password")
+    assert "s3cret" not in result.stderr
     assert_no_package(root, "prod", "v1.4.0")
 
 

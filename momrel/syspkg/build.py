@@ -223,8 +223,13 @@ def _publish(destination: Path, files: dict[str, tuple[bytes, int]], force: bool
 
 
 def _same_checksums(existing: Path, built: Path) -> bool:
+    """Same files, same bytes, same modes (an executable bit is part of a package)."""
+    def modes(folder: Path) -> dict[str, int]:
+        return {p.relative_to(folder).as_posix(): p.lstat().st_mode
+                for p in folder.rglob("*") if p.is_file()}
     try:
-        return sha256sums.of_folder(existing) == sha256sums.of_folder(built)
+        return (sha256sums.of_folder(existing) == sha256sums.of_folder(built)
+                and modes(existing) == modes(built))
     except OSError:
         return False
 

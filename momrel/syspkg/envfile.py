@@ -42,6 +42,17 @@ def secret_problem(name: str, value: str) -> str | None:
     return None
 
 
+def command_problem(command: str) -> str | None:
+    """Why a build or restart command must not enter a package (release.json and
+    RELEASE_INFO.txt carry it): a URL with a password, or `NAME=value` with a secret name."""
+    for word in command.split():
+        name, sep, value = word.partition("=")
+        problem = secret_problem(name if sep else "command", value if sep else word)
+        if problem:
+            return problem
+    return None
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
@@ -81,6 +92,11 @@ class EnvFile:
 def env_file_for(environment: Environment, system: SystemEnvironment) -> EnvFile:
     """DATABASE_SCHEMA and PORT from the environment, then params.yaml's variables; refuses a
     secret, naming the key."""
+    for key in ("build", "restart"):
+        problem = command_problem(getattr(system, key))
+        if problem:
+            raise SecretRefused(f"params.yaml: system.environments.{system.name}.{key}: {problem}; "
+                                "secrets never enter a package")
     variables = {"DATABASE_SCHEMA": environment.schema, "PORT": str(environment.port)}
     for name, value in system.variables.items():
         problem = secret_problem(name, value)
