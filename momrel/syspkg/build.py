@@ -32,6 +32,9 @@ from momrel.syspkg.source import (FINAL_ONLY_ENVIRONMENT, Release, SourceReposit
 
 Progress = Callable[[str], None]
 EXECUTABLE_MODES = ("100755",)
+# Names at the top of a package that the build writes itself.
+GENERATED_NAMES = frozenset({archive.FILE_NAME, sha256sums.FILE_NAME, RELEASE_JSON, RELEASE_INFO,
+                             MIGRATION_DIR})
 
 
 @dataclass
@@ -63,10 +66,6 @@ def require_system(config: Config) -> SystemConfig:
     return config.system
 
 
-def package_path(config: Config, environment: str, version: str) -> Path:
-    return require_system(config).release_dir / environment / version
-
-
 def build_package(config: Config, env_name: str, ref: str, *, version: str | None = None,
                   prev: str | None = None, allow_hazards: frozenset[HazardKind] = frozenset(),
                   source: Path | None = None, force: bool = False, track: bool = True,
@@ -81,6 +80,7 @@ def build_package(config: Config, env_name: str, ref: str, *, version: str | Non
         raise UsageError(f"{release.version} is a pre-release: {env_name} packages are built from "
                          "final release tags (vX.Y.Z); build it with --env dev")
     previous = repo.previous(release, env_name, prev)
+    tag_allowed = tag_allowance(release)     # a malformed allow-hazards: line fails before the work
     destination = system.release_dir / env_name / release.version
     refuse_non_folder(destination, "package folder")
     new_schema = repo.schema(release)
@@ -90,15 +90,15 @@ def build_package(config: Config, env_name: str, ref: str, *, version: str | Non
     _refuse_secrets_in_tree(repo, release)
     payload = _files_at_tag(repo, release)
     up, down = _migrations(config, repo, new_schema, previous, environment.schema, scratch_url, say)
-    allowed = allow_hazards | tag_allowance(release)
-    _refuse_unacknowledged(up, allowed, release)
+    _refuse_unacknowledged(up, allow_hazards | tag_allowed, release)
     say("source.tar.gz from the tree at the tag")
     source_archive = archive.build_archive(repo.repo, release.commit, release.epoch)
 
-    previous_version = previous.version if previous else NO_RELEASE
-    up_name, down_name = release_doc.migration_names(previous_version, release.version)
+    up_name, down_name = release_doc.migration_names(previous.version if previous else NO_RELEASE,
+                                                     release.version)
     schema_name = f"schema_{environment.schema}.sql"
     files: dict[str, tuple[bytes, int]] = {
+        **payload,
         archive.FILE_NAME: (source_archive.data, 0o644),
         env_file.name: (env_file.render(f"Momentry {release.version}, {env_name} environment "
                                         f"(momrel system package). No secrets: values such as "
@@ -109,9 +109,7 @@ def build_package(config: Config, env_name: str, ref: str, *, version: str | Non
         # The build's duration is not a fact of the release (and would break reproducibility).
         f"{MIGRATION_DIR}/{up_name}.json": (render_json(dataclasses.replace(up, seconds=0.0)).encode(), 0o644),
         f"{MIGRATION_DIR}/{down_name}.json": (render_json(dataclasses.replace(down, seconds=0.0)).encode(), 0o644),
-        **payload,
     }
-    hazards = [HazardNote(h.kind.value, s.first_line) for s in up.hazardous for h in s.hazards]
     facts = ReleaseFacts(
         environment=env_name, version=release.version, ref=release.ref, tag=release.tag,
         commit=release.commit, commit_time=release.commit_time,
@@ -122,13 +120,7 @@ def build_package(config: Config, env_name: str, ref: str, *, version: str | Non
         scripts=sorted(p for p in payload if p.startswith(f"{SCRIPTS_DIR}/")),
         smoke_test=system.smoke_test, source_tar_sha256=source_archive.tar_sha256,
         source_files=source_archive.files,
-        migration=MigrationFacts(
-            up=f"{MIGRATION_DIR}/{up_name}.sql", down=f"{MIGRATION_DIR}/{down_name}.sql",
-            up_json=f"{MIGRATION_DIR}/{up_name}.json", down_json=f"{MIGRATION_DIR}/{down_name}.json",
-            statements=len(up.statements), down_statements=len(down.statements), hazards=hazards,
-            acknowledged=sorted({h.kind for h in hazards}),
-            acknowledged_by=_acknowledged_by(up, allow_hazards, tag_allowance(release)),
-            server_version=up.server_version),
+        migration=_migration_facts(up, down, up_name, down_name, allow_hazards, tag_allowed),
         files=sorted([*files, RELEASE_JSON, RELEASE_INFO]),
     )
     files[RELEASE_JSON] = (release_doc.to_json(facts), 0o644)
@@ -160,7 +152,11 @@ def _files_at_tag(repo: SourceRepository, release: Release) -> dict[str, tuple[b
     files = {}
     for path in repo.system.scripts:
         files[f"{SCRIPTS_DIR}/{Path(path).name}"] = (repo.read(release, path), _mode(modes.get(path)))
-    files[repo.system.smoke_test] = (repo.read(release, repo.system.smoke_test), 0o755)
+    smoke_test = repo.system.smoke_test
+    if smoke_test in files or smoke_test.split("/")[0] in GENERATED_NAMES or smoke_test.startswith((".env", "schema_")):
+        raise ConfigError(f"params.yaml: system.smoke_test: {smoke_test} would take the place of a "
+                          "file the package makes itself; use another path (test/api_test.sh)")
+    files[smoke_test] = (repo.read(release, smoke_test), 0o755)
     return files
 
 
@@ -192,6 +188,17 @@ def _refuse_unacknowledged(up: Migration, allowed: frozenset[HazardKind], releas
                              f"hazards not acknowledged; acknowledge them with --allow-hazards {kinds} "
                              f"or a line `allow-hazards: {kinds}` in the annotated tag's message "
                              f"({first.split(' (one per line')[0]}):\n{listing}") from None
+
+
+def _migration_facts(up: Migration, down: Migration, up_name: str, down_name: str,
+                     flag: frozenset[HazardKind], tag: frozenset[HazardKind]) -> MigrationFacts:
+    hazards = [HazardNote(h.kind.value, s.first_line) for s in up.hazardous for h in s.hazards]
+    return MigrationFacts(
+        up=f"{MIGRATION_DIR}/{up_name}.sql", down=f"{MIGRATION_DIR}/{down_name}.sql",
+        up_json=f"{MIGRATION_DIR}/{up_name}.json", down_json=f"{MIGRATION_DIR}/{down_name}.json",
+        statements=len(up.statements), down_statements=len(down.statements), hazards=hazards,
+        acknowledged=sorted({h.kind for h in hazards}), acknowledged_by=_acknowledged_by(up, flag, tag),
+        server_version=up.server_version)
 
 
 def _acknowledged_by(up: Migration, flag: frozenset, tag: frozenset) -> str | None:
