@@ -94,7 +94,8 @@ def demo_run(files, scale, no_push, as_json):
         click.echo(f"system packages from {s['source']} (the example source repository):")
         for p in s["packages"]:
             click.echo(f"  {p['environment']:4} {p['version']:13} {p['state']}: {p['path']}/ "
-                       f"(previous {p['previous']}, {p['migration']}: {p['statements']} statements"
+                       f"(previous {p['previous']}, {p['migration']}: {p['statements']} "
+                       f"statement{'s' if p['statements'] != 1 else ''}"
                        + (f", hazards acknowledged: {', '.join(p['hazards'])}" if p['hazards'] else "")
                        + f", {'verified' if p['verified'] else 'NOT VERIFIED'})")
         click.echo(f"  the hook: {s['hook_outcome']}")

@@ -61,7 +61,7 @@ def run_system_demo(config: Config, echo=lambda message: None) -> SystemDemo:
         raise MomrelError(f"the hook's build of {demo.last_tag}: {outcome} "
                           f"(log: {taghook.build_log(config.root)})")
     prod_path = config.system.release_dir / "prod" / demo.last_tag
-    result = SystemDemo(source, demo.last_tag, outcome)
+    result = SystemDemo(source.relative_to(config.root), demo.last_tag, outcome)
     for env, path, state in (("dev", dev.path, dev.state), ("prod", prod_path, "built by the hook")):
         check = verify_package(path, ("dev", "prod"))
         facts = check.facts
