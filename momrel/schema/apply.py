@@ -72,12 +72,14 @@ class ApplyReport:
 Progress = Callable[[int, int, Statement], None]   # (statements done, total, the next one)
 
 
-def check_start(conn: psycopg.Connection, migration: Migration) -> None:
-    """Refuse (MigrationRefused) a database whose target schema is not the migration's FROM."""
+def check_start(conn: psycopg.Connection, migration: Migration,
+                ignore_tables: frozenset[str] = frozenset()) -> None:
+    """Refuse (MigrationRefused) a database whose target schema is not the migration's FROM.
+    Tables of `ignore_tables` (momrel's own, such as the release history) do not count."""
     if migration.start is None:
         raise MigrationRefused("the migration does not record the schema it starts from; "
                                "make it again with this version of momrel")
-    actual = starting_point(read_catalog(conn), migration.schema)
+    actual = starting_point(read_catalog(conn), migration.schema, ignore_tables)
     problem = first_difference(migration.start, actual)
     if problem:
         raise MigrationRefused(f"the database is not where the migration starts "
@@ -86,18 +88,24 @@ def check_start(conn: psycopg.Connection, migration: Migration) -> None:
 
 
 def apply_migration(conn: psycopg.Connection, migration: Migration, timeouts: Timeouts = Timeouts(),
-                    progress: Progress | None = None) -> ApplyReport:
-    """Run `migration` on an autocommit connection; raise MigrationRefused or MigrationFailed."""
+                    progress: Progress | None = None, *, ignore_tables: frozenset[str] = frozenset(),
+                    in_main_transaction: Callable[[psycopg.Connection], None] | None = None) -> ApplyReport:
+    """Run `migration` on an autocommit connection; raise MigrationRefused or MigrationFailed.
+
+    `ignore_tables` goes to the starting-point check. `in_main_transaction` runs inside the MAIN
+    transaction after its statements (in a transaction of its own when there are none), so what
+    it writes (a release-history row) commits with the migration or not at all."""
     if not conn.autocommit:
         raise ValueError("apply_migration needs an autocommit connection (POST runs outside a transaction)")
     started = time.monotonic()
     conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(migration.schema)))
-    check_start(conn, migration)
+    check_start(conn, migration, ignore_tables)
     report = ApplyReport(migration.schema, migration.direction)
     total, done = len(migration.statements), 0
     for section in SECTIONS:
         statements = migration.in_section(section)
-        if not statements:
+        also = in_main_transaction if section is Section.MAIN else None
+        if not statements and also is None:
             continue
         if section is Section.POST:
             for statement in statements:
@@ -108,7 +116,9 @@ def apply_migration(conn: psycopg.Connection, migration: Migration, timeouts: Ti
                     for statement in statements:
                         done = _run(conn, statement, section, timeouts, progress, done, total,
                                     report, local=True)
-            except MigrationFailed:
+                    if also is not None:
+                        also(conn)
+            except BaseException:
                 report.applied.pop(section, None)   # rolled back
                 raise
     report.seconds = time.monotonic() - started

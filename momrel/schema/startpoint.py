@@ -8,6 +8,9 @@ database that does not digest the same, naming the first object that differs. On
 schema is covered: the other schemas of a database (prod's `public` beside `dev`) are not the
 migration's business. The server's major version is recorded too, because pg_get_*def output
 can differ between major versions.
+
+Tables momrel keeps in the target schema for itself (the release history of a host) are not
+the schema's: `ignore_tables` leaves them out, with everything that belongs to them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,22 @@ def _in_schema(key: Key, obj, schema: str) -> bool:
     return key[1] == schema
 
 
+def _belongs_to(catalog: Catalog, key: Key, tables: set[Key]) -> bool:
+    """Whether `key` is one of `tables` or an object of one (a column, constraint, index,
+    trigger, or a sequence owned by one of its columns)."""
+    return key in tables or catalog.parent(key) in tables
+
+
+def target_schema(catalog: Catalog, schema: str, ignore_tables: frozenset[str] = frozenset()) -> Catalog:
+    """The objects of `schema` alone, without the tables named in `ignore_tables` and theirs."""
+    tables = {("table", schema, name) for name in ignore_tables}
+    objects = {key: obj for key, obj in catalog.objects.items()
+               if _in_schema(key, obj, schema) and not _belongs_to(catalog, key, tables)}
+    depends_on = {key: {target for target in targets if target in objects}
+                  for key, targets in catalog.depends_on.items() if key in objects}
+    return Catalog(objects, depends_on, catalog.server_version)
+
+
 def _object_digest(obj) -> str:
     """The compared fields only: what the catalog comparison of verification looks at."""
     values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.compare}
@@ -42,9 +61,10 @@ def _object_digest(obj) -> str:
     return hashlib.sha256(f"{type(obj).__name__}\n{text}".encode("utf-8")).hexdigest()[:16]
 
 
-def starting_point(catalog: Catalog, schema: str) -> StartingPoint:
-    objects = {describe(key): _object_digest(obj) for key, obj in catalog.objects.items()
-               if _in_schema(key, obj, schema)}
+def starting_point(catalog: Catalog, schema: str,
+                   ignore_tables: frozenset[str] = frozenset()) -> StartingPoint:
+    objects = {describe(key): _object_digest(obj)
+               for key, obj in target_schema(catalog, schema, ignore_tables).objects.items()}
     overall = hashlib.sha256("".join(f"{name}\t{digest}\n" for name, digest in sorted(objects.items()))
                              .encode("utf-8")).hexdigest()
     return StartingPoint(server_major(catalog.server_version), overall, dict(sorted(objects.items())))
