@@ -18,7 +18,8 @@ code  ExitCode              meaning
                             allow; they are listed, nothing is printed on stdout
 4     VERIFICATION_FAILED   `schema diff`: the migration did not verify or cannot be planned
 5     MIGRATION_REFUSED     `schema apply`: the database is not where the migration starts;
-                            nothing was run
+                            nothing was run (`system baseline`: the live schema is not the
+                            release's, or it has a release history; nothing was written)
 130   INTERRUPTED           Ctrl-C, or a confirmation answered no
 ====  ====================  ==============================================================
 
@@ -168,3 +169,10 @@ class ReleaseFileError(MomrelError):
 
 class PackageInvalid(MomrelError):
     """A system package that fails verification."""
+
+
+class BaselineRefused(MomrelError):
+    """`system baseline`: the database already has a release history, or its live schema is not
+    the release's; nothing was written."""
+
+    exit_code = ExitCode.MIGRATION_REFUSED

@@ -111,3 +111,35 @@ def system_verify(package_dir, as_json):
     for problem in check.problems[1:]:
         click.echo(f"  {problem}", err=True)
     raise PackageInvalid(f"{package_dir}: {len(check.problems)} problem(s): {check.problems[0]}")
+
+
+@system.command("baseline")
+@click.option("--env", "env_name", type=ENVIRONMENTS, required=True,
+              help="The environment whose schema the database holds (dev or prod).")
+@click.option("--version", required=True, help="The release the live schema is at (v1.3.0).")
+@click.option("--database-url", default=None,
+              help="The database (default: MOMREL_DATABASE_URL, else the embedded server).")
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The source repository, when VERSION has no built package (default: "
+                   "params.yaml system.source).")
+@click.option("--scratch-url", envvar="MOMREL_SCRATCH_URL", default=None,
+              help="PostgreSQL server to load the release's schema in (default: the embedded one).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+def system_baseline(env_name, version, database_url, source, scratch_url, as_json):
+    """Adopt a database made before momrel kept its release history: record VERSION as the
+    release its schema is at.
+
+    \b
+    The live schema must equal VERSION's (from its package, else from the source
+    repository at that tag); the history must be empty. Exit codes: 0 recorded; 1
+    failure; 2 usage or configuration; 5 refused (schema differs, or a history exists):
+    nothing was written.
+    """
+    from momrel.syspkg.history import baseline_database
+
+    done = baseline_database(load_config(), env_name, version, database_url, source, scratch_url)
+    if as_json:
+        print_json(done.as_json())
+        return
+    click.echo(f"baseline: schema {done.schema} at {done.row.version} ({done.row.environment}, "
+               f"history rank {done.row.rank}; schema from {done.schema_from})")
