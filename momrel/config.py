@@ -103,6 +103,7 @@ class SystemConfig:
     scripts: tuple[str, ...]
     smoke_test: str
     environments: dict[str, SystemEnvironment]
+    keep_releases: int = 5          # release folders an upgraded host keeps
 
     def environment(self, name: str) -> SystemEnvironment:
         if name not in self.environments:
@@ -339,7 +340,7 @@ def _parse_system(reader: _Reader, root: Path, environments: dict[str, Environme
     if reader.data is None:
         return None
     keys = {"source", "release_dir", "schema_file", "scripts", "smoke_test", "environments"}
-    reader.mapping(keys, keys)
+    reader.mapping(keys | {"keep_releases"}, keys)
     source = Path(reader.child("source").string())
     scripts_reader = reader.child("scripts")
     if not isinstance(scripts_reader.data, list) or not scripts_reader.data:
@@ -368,6 +369,8 @@ def _parse_system(reader: _Reader, root: Path, environments: dict[str, Environme
         scripts=scripts,
         smoke_test=_source_relative(reader.child("smoke_test")),
         environments=system_envs,
+        # Two at the least: the current release and the one a rollback returns to.
+        keep_releases=reader.child("keep_releases").integer(2, 1000) if "keep_releases" in reader.data else 5,
     )
 
 

@@ -176,3 +176,8 @@ class BaselineRefused(MomrelError):
     the release's; nothing was written."""
 
     exit_code = ExitCode.MIGRATION_REFUSED
+
+
+class UpgradeFailed(MomrelError):
+    """A step of a system upgrade failed; the steps done before it were undone (the message
+    says whether the rollback completed)."""

@@ -73,7 +73,7 @@ def cli():
     Local database:         momrel db start|stop|status|url|init
     Demo data and job:      momrel demo seed|run|source
     Schema migrations:      momrel schema diff|apply|normalize|check-staged
-    System packages:        momrel system build|list|verify|baseline
+    System packages:        momrel system build|list|verify|baseline|upgrade|status|rollback
     Git hooks:              momrel hooks install
 
     Configuration is params.yaml in the content repository (found upward from the current

@@ -143,3 +143,80 @@ def system_baseline(env_name, version, database_url, source, scratch_url, as_jso
         return
     click.echo(f"baseline: schema {done.schema} at {done.row.version} ({done.row.environment}, "
                f"history rank {done.row.rank}; schema from {done.schema_from})")
+
+
+@system.command("upgrade")
+@click.argument("package_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="The host's app dir: releases/{version}/, current, shared/env, run/, logs/.")
+@click.option("--database-url", default=None,
+              help="The database to migrate (default: MOMREL_DATABASE_URL, else the embedded one).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (steps, statements, hazards); change nothing.")
+@click.option("--keep", type=click.IntRange(2, 1000), default=None,
+              help="Release folders to keep (default: params.yaml system.keep_releases).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def system_upgrade(package_dir, app_dir, database_url, dry_run, keep, as_json):
+    """Upgrade a host to a system package, or leave it as it was.
+
+    \b
+    lock → verify → check database → unpack → migrate → build → switch → restart + smoke test.
+    A refusal before the migration changes nothing (exit 1, 2 or 5). A failure from the
+    migration on undoes what was done, in reverse (down migration, current back, the
+    previous service restarted) and exits 1 naming the step with the tail of its output.
+    """
+    from momrel.syspkg.upgrade import upgrade
+
+    echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
+    report = upgrade(load_config(), package_dir, app_dir, database_url, dry_run=dry_run, keep=keep,
+                     progress=echo)
+    if as_json:
+        print_json(report.as_json())
+        return
+    if dry_run:
+        click.echo(f"plan: {report.environment} {report.previous or 'none'} → {report.version} "
+                   f"in {report.app_dir} (dry run: nothing changed)")
+        for line in report.plan:
+            click.echo(f"  {line}")
+        return
+    total = sum(s.seconds for s in report.steps)
+    click.echo(f"upgraded {report.app_dir} to {report.version} ({report.environment}) in {total:.1f} s")
+
+
+@system.command("rollback")
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--database-url", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def system_rollback(app_dir, database_url, as_json):
+    """Back to the previous release: down migration, switch, restart, smoke test."""
+    from momrel.syspkg.upgrade import rollback
+
+    echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
+    report = rollback(load_config(), app_dir, database_url, progress=echo)
+    if as_json:
+        print_json(report.as_json())
+        return
+    click.echo(f"rolled back {report.app_dir} from {report.previous} to {report.version}")
+
+
+@system.command("status")
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--database-url", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def system_status(app_dir, database_url, as_json):
+    """The host's current release, the database's version and history, the service's answer."""
+    from momrel.syspkg.upgrade import host_status
+
+    state = host_status(load_config(), app_dir, database_url)
+    if as_json:
+        print_json(state.as_json())
+        return
+    click.echo(f"app dir:   {state.app_dir} ({state.environment or 'no environment yet'})")
+    click.echo(f"current:   {state.current or '-'}   releases: {', '.join(state.releases) or '-'}")
+    click.echo(f"database:  {state.database or '-'}")
+    for row in state.history:
+        click.echo(f"  #{row['rank']} {row['kind']:8} {row['version']:14} from "
+                   f"{row['previous_version'] or '-':14} {'ok' if row['success'] else 'FAILED'}"
+                   + (" rolled back" if row.get('rolled_back_at') else ""))
+    click.echo("service:   " + (f"answers {state.service}" if state.service else "not answering"))
+    for problem in state.problems:
+        click.echo(f"  {problem}", err=True)

@@ -96,11 +96,21 @@ def read_history(conn: psycopg.Connection, schema: str) -> list[HistoryRow]:
 
 def current_version(conn: psycopg.Connection, schema: str) -> str | None:
     """The version of the newest row that succeeded and was not rolled back, or None."""
+    current = _current(conn, schema)
+    return current[0] if current else None
+
+
+def current_rank(conn: psycopg.Connection, schema: str) -> int | None:
+    """The rank of that row (the one a rollback marks)."""
+    current = _current(conn, schema)
+    return current[1] if current else None
+
+
+def _current(conn: psycopg.Connection, schema: str) -> tuple[str, int] | None:
     if not has_history_table(conn, schema):
         return None
-    row = conn.execute(sql.SQL("SELECT version FROM {} WHERE success AND rolled_back_at IS NULL "
-                               "ORDER BY rank DESC LIMIT 1").format(_table(schema))).fetchone()
-    return row[0] if row else None
+    return conn.execute(sql.SQL("SELECT version, rank FROM {} WHERE success AND rolled_back_at IS NULL "
+                                "ORDER BY rank DESC LIMIT 1").format(_table(schema))).fetchone()
 
 
 def record(conn: psycopg.Connection, schema: str, *, version: str, environment: str, kind: str,
