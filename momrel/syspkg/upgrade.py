@@ -84,6 +84,7 @@ class _Context:
         self.previous_current: str | None = None
         self.rank: int | None = None
         self.create_schema = False
+        self.code_only = False      # the database is already at this release
 
 
 def upgrade(config: Config, package_dir: Path, app_dir: Path, database_url: str | None = None,
@@ -142,6 +143,16 @@ def _check_database(ctx: _Context, report: UpgradeReport) -> None:
     with pg.connect(ctx.database_url, autocommit=True) as conn:
         current = history.current_version(conn, ctx.schema)
         rows = history.read_history(conn, ctx.schema)
+        if current == facts.version and ctx.app.current() is None:
+            # A database adopted by `system baseline` (or migrated by another host): this fresh
+            # app dir gets the release's code; the schema is already there.
+            ctx.code_only = True
+            report.steps.append(StepOutcome("check database", "done", time.monotonic() - started,
+                                            f"at {facts.version} already: code only"))
+            return
+        if current == facts.version:
+            raise MigrationRefused(f"schema {ctx.schema} is already at {facts.version} and "
+                                   f"{ctx.app.path} runs {ctx.app.current()}; nothing was changed")
         if facts.previous is None:
             if rows:
                 raise MigrationRefused(f"{facts.version} is a first release (it creates the whole "
@@ -152,8 +163,6 @@ def _check_database(ctx: _Context, report: UpgradeReport) -> None:
                 f"schema {ctx.schema} has no release history: adopt it first with `momrel system "
                 f"baseline --env {facts.environment} --version VERSION` (it checks the live schema "
                 f"equals that release's); {facts.version} upgrades from {facts.previous.version}")
-        elif current == facts.version:
-            raise MigrationRefused(f"schema {ctx.schema} is already at {facts.version}")
         elif current != facts.previous.version:
             raise MigrationRefused(f"schema {ctx.schema} is at {current}, but {facts.version} "
                                    f"upgrades from {facts.previous.version}; nothing was changed")
@@ -184,23 +193,28 @@ def _plan(ctx: _Context) -> list[str]:
     from momrel.schema.render import hazard_summary
 
     f = ctx.facts
-    lines = [f"unpack source.tar.gz into {ctx.app.path / 'releases' / f.version}",
-             f"migrate schema {ctx.schema} {f.previous_version} → {f.version}: "
-             f"{hazard_summary(ctx.up.statements)}"]
-    lines += [f"    {s.section}: {s.first_line}" + "".join(f"  [{h.kind}]" for h in s.hazards)
-              for s in ctx.up.statements]
+    lines = [f"unpack source.tar.gz into {ctx.app.path / 'releases' / f.version}"]
+    if ctx.code_only:
+        lines.append(f"schema {ctx.schema} is at {f.version} already: no migration (code only)")
+    else:
+        lines.append(f"migrate schema {ctx.schema} {f.previous_version} → {f.version}: "
+                     f"{hazard_summary(ctx.up.statements)}")
+        lines += [f"    {s.section}: {s.first_line}" + "".join(f"  [{h.kind}]" for h in s.hazards)
+                  for s in ctx.up.statements]
     lines += [f"build: {f.build}", f"switch current → releases/{f.version}",
               f"restart: {f.restart} (port {f.port} unless shared/env says otherwise)",
               f"smoke test: {f.smoke_test}",
-              f"on failure: {f.migration.down}, current back to "
-              f"{ctx.app.current() or 'nothing'}, the previous service restarted"]
+              f"on failure: {'' if ctx.code_only else f.migration.down + ', '}current back to "
+              + (f"{ctx.app.current()}, its service restarted" if ctx.app.current()
+                 else "nothing, the service stopped")]
     return lines
 
 
 # ---------------------------------------------------------------- the steps (each with its undo)
 def _steps(ctx: _Context) -> list[Step]:
+    migrate = [] if ctx.code_only else [Step("migrate", lambda: _migrate(ctx), lambda: _migrate_back(ctx))]
     return [Step("unpack", lambda: _unpack(ctx), lambda: ctx.app.remove_release(ctx.facts.version)),
-            Step("migrate", lambda: _migrate(ctx), lambda: _migrate_back(ctx)),
+            *migrate,
             Step("build", lambda: _build(ctx)),
             Step("switch", lambda: _switch(ctx), lambda: ctx.app.switch(ctx.previous_current)),
             Step("restart", lambda: _restart(ctx), lambda: _restart_previous(ctx))]
