@@ -84,8 +84,17 @@ def test_demo_runs_end_to_end_and_twice(content_repo, tmp_path):
     system = first["system"]
     assert system["hook_outcome"] == "built v1.4.0 → release/system/prod/v1.4.0"
     assert [(p["environment"], p["version"], p["previous"], p["verified"]) for p in system["packages"]] \
-        == [("dev", "v1.4.0-dev.1", "v1.3.0", True), ("prod", "v1.4.0", "v1.3.0", True)]
-    assert "SHA256SUMS" in system["packages"][1]["files"] and system["packages"][1]["hazards"]
+        == [("dev", "v1.3.0", "none", True), ("dev", "v1.4.0-dev.1", "v1.3.0", True),
+            ("prod", "v1.4.0", "v1.3.0", True)]
+    assert "SHA256SUMS" in system["packages"][2]["files"] and system["packages"][2]["hazards"]
+    # The host: baseline v1.3.0, its code, the upgrade to v1.4.0-dev.1, status, one rollback.
+    host = system["host"]
+    assert host["status"]["current"] == host["status"]["database"] == "v1.4.0-dev.1"
+    assert host["status"]["service"]["version"] == "1.4.0-dev.1"
+    assert [row["kind"] for row in host["status"]["history"]] == ["baseline", "upgrade"]
+    assert host["after_rollback"]["current"] == host["after_rollback"]["database"] == "v1.3.0"
+    assert host["after_rollback"]["service"]["version"] == "1.3.0"
+    assert any(line.startswith("  restart: done") for line in host["lines"])
     assert (content_repo.root / "release/system/prod/v1.4.0.dvc").is_file()
     assert "pushed" in system["pushed"] or "up to date" in system["pushed"].lower()
 

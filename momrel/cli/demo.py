@@ -102,6 +102,13 @@ def demo_run(files, scale, no_push, as_json):
         if s.get("pushed"):
             click.echo(f"  dvc push: {s['pushed']}")
         click.echo("  try: momrel system list; momrel system verify " + s["packages"][-1]["path"])
+        if s.get("host"):
+            h = s["host"]
+            click.echo(f"host upgrade ({h['app_dir']}, database {h['database']}, port {h['port']}):")
+            for line in h["lines"]:
+                click.echo(f"  {line}")
+            click.echo(f"  try: momrel system status --app-dir {h['app_dir']} --database-url "
+                       f"\"$(momrel db url | sed 's/momentry$/{h['database']}/')\" (the service was stopped)")
 
 
 @demo.command("source")

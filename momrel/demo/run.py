@@ -103,7 +103,7 @@ def run_demo(config: Config, files: int = 3, scale: float = 1.0, push: bool = Tr
         "sql": str(schema_demo.sql_path.relative_to(config.root)),
         "markdown": str(schema_demo.markdown_path.relative_to(config.root)),
     }
-    system = system_release.run_system_demo(config, echo)
+    system = system_release.run_system_demo(config, url, echo)
     result.system = system.as_json()
     if push:
         targets = [p["path"] + ".dvc" for p in system.packages]

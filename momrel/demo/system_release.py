@@ -16,6 +16,7 @@ from pathlib import Path
 
 from momrel import hooks
 from momrel.config import Config
+from momrel.demo.host_upgrade import run_host_demo
 from momrel.demo.source_repo import IDENTITY, RELEASES, create_source_repository
 from momrel.errors import MomrelError
 from momrel.gitrepo import open_repository
@@ -33,13 +34,14 @@ class SystemDemo:
     hook_tag: str
     hook_outcome: str
     packages: list[dict] = field(default_factory=list)
+    host: dict = field(default_factory=dict)        # the app dir upgraded from the dev packages
 
     def as_json(self) -> dict:
         return {"source": str(self.source), "hook_tag": self.hook_tag,
-                "hook_outcome": self.hook_outcome, "packages": self.packages}
+                "hook_outcome": self.hook_outcome, "packages": self.packages, "host": self.host}
 
 
-def run_system_demo(config: Config, echo=lambda message: None) -> SystemDemo:
+def run_system_demo(config: Config, server_url: str, echo=lambda message: None) -> SystemDemo:
     source = config.root / SOURCE_DIR
     shutil.rmtree(source, ignore_errors=True)
     demo = create_source_repository(source, tag_last=False)
@@ -48,7 +50,8 @@ def run_system_demo(config: Config, echo=lambda message: None) -> SystemDemo:
     hooks.install_source_hooks(config.root, source)
 
     dev_tag = next(tag for tag in demo.tags if "-" in tag)
-    echo(f"system: momrel system build --env dev --ref {dev_tag}")
+    echo(f"system: momrel system build --env dev --ref {demo.tags[0]}, then --ref {dev_tag}")
+    first = build_package(config, "dev", demo.tags[0], source=source)
     dev = build_package(config, "dev", dev_tag, source=source)
 
     echo(f"system: git tag -a {demo.last_tag} → the reference-transaction hook builds the prod package")
@@ -62,7 +65,8 @@ def run_system_demo(config: Config, echo=lambda message: None) -> SystemDemo:
                           f"(log: {taghook.build_log(config.root)})")
     prod_path = config.system.release_dir / "prod" / demo.last_tag
     result = SystemDemo(source.relative_to(config.root), demo.last_tag, outcome)
-    for env, path, state in (("dev", dev.path, dev.state), ("prod", prod_path, "built by the hook")):
+    for env, path, state in (("dev", first.path, first.state), ("dev", dev.path, dev.state),
+                             ("prod", prod_path, "built by the hook")):
         check = verify_package(path, ("dev", "prod"))
         facts = check.facts
         result.packages.append({
@@ -71,4 +75,5 @@ def run_system_demo(config: Config, echo=lambda message: None) -> SystemDemo:
             "migration": facts.migration.up, "statements": facts.migration.statements,
             "hazards": facts.migration.acknowledged,
             "files": sorted(facts.files + ["SHA256SUMS"])})
+    result.host = run_host_demo(config, server_url, first, dev, echo).as_json()
     return result
