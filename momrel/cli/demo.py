@@ -108,7 +108,7 @@ def demo_run(files, scale, no_push, as_json):
             for line in h["lines"]:
                 click.echo(f"  {line}")
             click.echo(f"  try: momrel system status --app-dir {h['app_dir']} --database-url "
-                       f"\"$(momrel db url | sed 's/momentry$/{h['database']}/')\" (the service was stopped)")
+                       f"'{h['database_url']}' (the demo stopped the service)")
 
 
 @demo.command("source")

@@ -35,12 +35,14 @@ class HostDemo:
     app_dir: str
     database: str
     port: int
+    database_url: str           # the embedded server's: no password in it
     lines: list[str] = field(default_factory=list)     # what the operator saw, step by step
     status: dict = field(default_factory=dict)          # `momrel system status --json` after the upgrade
     after_rollback: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"app_dir": self.app_dir, "database": self.database, "port": self.port,
+                "database_url": self.database_url,
                 "lines": self.lines, "status": self.status, "after_rollback": self.after_rollback}
 
 
@@ -54,7 +56,7 @@ def run_host_demo(config: Config, server_url: str, first: BuiltPackage, second: 
     (app / "shared").mkdir(parents=True)
     (app / "shared" / "env").write_text(f"# this host only\nPORT={port}\n", encoding="utf-8")
     url = _fresh_database(server_url, first.path / f"schema_{config.env('dev').schema}.sql")
-    demo = HostDemo(APP_DIR, DATABASE, port)
+    demo = HostDemo(APP_DIR, DATABASE, port, url)
 
     def say(message: str) -> None:
         demo.lines.append(message)

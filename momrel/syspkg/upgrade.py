@@ -227,7 +227,7 @@ def _unpack(ctx: _Context) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((ctx.package / relative).read_bytes())
     (folder / RELEASE_RECORD).write_bytes((ctx.package / "release.json").read_bytes())
-    return str(folder)
+    return f"releases/{ctx.facts.version}"
 
 
 def _migrate(ctx: _Context) -> str:
