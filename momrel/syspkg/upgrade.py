@@ -246,10 +246,20 @@ def _migrate(ctx: _Context) -> str:
                                   environment=facts.environment, kind="upgrade",
                                   migration_sha256=sha, success=False)
         started = time.monotonic()
-        report = apply_migration(conn, ctx.up, ctx.config.migration_timeouts,
-                                 ignore_tables=frozenset({history.HISTORY_TABLE}),
-                                 in_main_transaction=lambda c: history.mark_success(
-                                     c, ctx.schema, ctx.rank, int((time.monotonic() - started) * 1000)))
+        try:
+            report = apply_migration(conn, ctx.up, ctx.config.migration_timeouts,
+                                     ignore_tables=frozenset({history.HISTORY_TABLE}),
+                                     in_main_transaction=lambda c: history.mark_success(
+                                         c, ctx.schema, ctx.rank, int((time.monotonic() - started) * 1000)))
+        except MomrelError as failure:
+            if history.current_version(conn, ctx.schema) == facts.version:
+                # The main transaction committed and a statement after it (CREATE INDEX
+                # CONCURRENTLY) failed: this step's own change is taken back before reporting.
+                try:
+                    _migrate_back(ctx)
+                except MomrelError as exc:
+                    raise MomrelError(f"{failure}; taking the migration back failed too: {exc}") from None
+            raise
         history.mark_post_done(conn, ctx.schema, ctx.rank)
     return f"{report.statements} statement(s)"
 
