@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import psycopg
 from psycopg import sql
 
 from momrel import pg
@@ -137,10 +138,28 @@ def _database_url(config: Config) -> str:
     return database.database_url(config.root)
 
 
+def _connect(ctx: _Context) -> psycopg.Connection:
+    """An autocommit connection whose statements all have params.yaml's migration timeouts:
+    reading the catalog waits for table locks too (pg_get_expr takes the table's), so a check
+    behind another session's lock gives up after lock_timeout instead of hanging the upgrade."""
+    conn = pg.connect(ctx.database_url, autocommit=True)
+    timeouts = ctx.config.migration_timeouts
+    conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                 (timeouts.lock_timeout, timeouts.statement_timeout))
+    return conn
+
+
 def _check_database(ctx: _Context, report: UpgradeReport) -> None:
+    try:
+        _check_database_version(ctx, report)
+    except psycopg.Error as exc:
+        raise MomrelError(f"check database: {_first_line(exc)}; nothing was changed") from None
+
+
+def _check_database_version(ctx: _Context, report: UpgradeReport) -> None:
     started = time.monotonic()
     facts = ctx.facts
-    with pg.connect(ctx.database_url, autocommit=True) as conn:
+    with _connect(ctx) as conn:
         current = history.current_version(conn, ctx.schema)
         rows = history.read_history(conn, ctx.schema)
         if current == facts.version and ctx.app.current() is None:
@@ -235,7 +254,7 @@ def _migrate(ctx: _Context) -> str:
 
     facts = ctx.facts
     sha = _sha256(ctx.package / facts.migration.up_json)
-    with pg.connect(ctx.database_url, autocommit=True) as conn:
+    with _connect(ctx) as conn:
         if ctx.create_schema:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(ctx.schema)))
         history.ensure_history_table(conn, ctx.schema)
@@ -267,7 +286,7 @@ def _migrate(ctx: _Context) -> str:
 def _migrate_back(ctx: _Context) -> None:
     from momrel.schema.apply import apply_migration
 
-    with pg.connect(ctx.database_url, autocommit=True) as conn:
+    with _connect(ctx) as conn:
         current = history.current_version(conn, ctx.schema)
         if current != ctx.facts.version:
             # The main transaction never committed: nothing of the migration stayed.
@@ -304,10 +323,20 @@ SERVICE_WAIT = 30.0
 
 def _restart(ctx: _Context) -> str:
     version = ctx.facts.version
-    health = _start(ctx, version)
-    folder = ctx.app.release_dir(version)
-    service.smoke_test(folder, ctx.facts.smoke_test, service.port_of(folder / ctx.facts.env_file),
-                       version, ctx.app.log("smoke-test", version))
+    try:
+        health = _start(ctx, version)
+        folder = ctx.app.release_dir(version)
+        service.smoke_test(folder, ctx.facts.smoke_test, service.port_of(folder / ctx.facts.env_file),
+                           version, ctx.app.log("smoke-test", version))
+    except MomrelError as failure:
+        # The restart command stopped the running service before starting the new one: this
+        # step's own change is taken back before reporting (the runner undoes only the steps
+        # done before the failed one).
+        try:
+            _restart_previous(ctx)
+        except MomrelError as exc:
+            raise MomrelError(f"{failure}; restarting the previous service failed too: {exc}") from None
+        raise
     return f"answers {json.dumps(health, sort_keys=True)}"
 
 
@@ -331,13 +360,31 @@ def _sha256(path: Path) -> str:
 
 
 # ---------------------------------------------------------------- the runner
+# What a step may raise and still be undone: momrel's errors, and a database or file error
+# (a lost connection, a full disk) that no module below turned into one.
+STEP_ERRORS = (MomrelError, psycopg.Error, OSError)
+
+
+def _as_failure(exc: Exception) -> MomrelError:
+    if isinstance(exc, MomrelError):
+        return exc
+    if isinstance(exc, OSError):
+        return MomrelError(f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+    return MomrelError(f"database: {_first_line(exc)}")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _run(steps: list[Step], report: UpgradeReport, say: Progress) -> None:
     done: list[Step] = []
     for step in steps:
         started = time.monotonic()
         try:
             detail = step.do() or ""
-        except MomrelError as exc:
+        except STEP_ERRORS as exc:
+            exc = _as_failure(exc)
             report.steps.append(StepOutcome(step.name, "failed", time.monotonic() - started, str(exc)))
             say(f"{step.name}: FAILED after {time.monotonic() - started:.1f} s")
             undo_problems = _undo(done, report, say)
@@ -359,7 +406,8 @@ def _undo(done: list[Step], report: UpgradeReport, say: Progress) -> list[str]:
         started = time.monotonic()
         try:
             step.undo()
-        except MomrelError as exc:
+        except STEP_ERRORS as exc:
+            exc = _as_failure(exc)
             problems.append(f"undo {step.name}: {exc}")
             report.steps.append(StepOutcome(step.name, "undo failed", time.monotonic() - started, str(exc)))
             say(f"{step.name}: UNDO FAILED: {exc}")
