@@ -161,7 +161,6 @@ def _check_database_version(ctx: _Context, report: UpgradeReport) -> None:
     facts = ctx.facts
     with _connect(ctx) as conn:
         current = history.current_version(conn, ctx.schema)
-        rows = history.read_history(conn, ctx.schema)
         if current == facts.version and ctx.app.current() is None:
             # A database adopted by `system baseline` (or migrated by another host): this fresh
             # app dir gets the release's code; the schema is already there.
@@ -173,10 +172,11 @@ def _check_database_version(ctx: _Context, report: UpgradeReport) -> None:
             raise MigrationRefused(f"schema {ctx.schema} is already at {facts.version} and "
                                    f"{ctx.app.path} runs {ctx.app.current()}; nothing was changed")
         if facts.previous is None:
-            if rows:
+            # Failed or rolled-back attempts may stay on record: a first release runs again as
+            # long as no release is current (the starting-point check wants the schema empty).
+            if current is not None:
                 raise MigrationRefused(f"{facts.version} is a first release (it creates the whole "
-                                       f"schema) but schema {ctx.schema} already has a release "
-                                       f"history (at {current or 'no successful release'})")
+                                       f"schema) but schema {ctx.schema} is at {current}")
         elif current is None:
             raise MigrationRefused(
                 f"schema {ctx.schema} has no release history: adopt it first with `momrel system "
