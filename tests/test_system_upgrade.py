@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.server
 import itertools
 import json
 import os
@@ -20,6 +21,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,6 +352,7 @@ def test_refusals_change_nothing(setup, host, tmp_path, pg_server):
     # The database is at another version: the same package again, one from another release.
     refused(setup.package(V14), 5, f"schema dev is already at {V14}")
     refused(setup.package(BROKEN), 5, f"schema dev is at {V14}, but {BROKEN} upgrades from {V13}")
+    refused(setup.package(V13), 5, f"{V13} is a first release", f"schema dev is at {V14}")
     # A prod package on a dev host.
     refused(setup.package("prod " + V13), 2, "runs the dev environment", "is a prod package")
     # A corrupted package: one byte changed in a copy.
@@ -431,6 +434,48 @@ def test_a_smoke_test_that_fails_leaves_v1_3_0(setup, host):
     assert_mentions(error, "smoke test failed", "version '1.4.0-dev.9', expected '1.4.0-dev.3'")
     attempt = history_rows(host.url)[-1]
     assert (attempt.version, attempt.success) == (WRONG_VERSION, True) and attempt.rolled_back_at is not None
+
+
+class _Impostor(http.server.BaseHTTPRequestHandler):
+    """Another server on the host's port: healthy, but not the release being installed."""
+
+    def do_GET(self):
+        body = json.dumps({"status": "ok", "service": "impostor", "version": "0.0.0"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_failed_first_release_leaves_an_empty_schema_and_runs_again(setup, host):
+    """The first release's migration commits, then its smoke test fails (an impostor holds the
+    port, so the new service cannot listen): the down migration empties schema dev, the row is
+    marked rolled back, no release is left; once the port is free, the same upgrade completes."""
+    impostor = http.server.HTTPServer(("127.0.0.1", host.port), _Impostor)
+    serving = threading.Thread(target=impostor.serve_forever)
+    serving.start()
+    try:
+        result = upgrade(setup, host, V13)
+    finally:
+        impostor.shutdown()
+        serving.join()
+        impostor.server_close()
+    assert_mentions(failure_line(result), "failed at step restart", "smoke test failed",
+                    "version '0.0.0', expected '1.3.0'", "everything before it was undone")
+    assert host.app.current() is None and host.app.releases() == []
+    assert not (host.app.run_dir / service.PID_FILE).exists()
+    assert _live_catalog(host.url).objects.keys() <= {("schema", SCHEMA)}
+    rows = history_rows(host.url)
+    assert [(r.version, r.success) for r in rows] == [(V13, True)] and rows[0].rolled_back_at is not None
+
+    upgraded(setup, host, V13)
+    assert_at(setup, host, V13)
+    assert [(r.version, r.success, r.rolled_back_at is None) for r in history_rows(host.url)] == \
+        [(V13, True, False), (V13, True, True)]
 
 
 def _wait_for(condition, what: str, timeout: float = 60.0):
