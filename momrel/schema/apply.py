@@ -99,7 +99,16 @@ def apply_migration(conn: psycopg.Connection, migration: Migration, timeouts: Ti
         raise ValueError("apply_migration needs an autocommit connection (POST runs outside a transaction)")
     started = time.monotonic()
     conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(migration.schema)))
-    check_start(conn, migration, ignore_tables)
+    # Reading the catalog waits behind another session's ACCESS EXCLUSIVE lock like any
+    # statement: the check is bounded by the same limits, then the session's own are restored.
+    saved = conn.execute("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')").fetchone()
+    conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                 (timeouts.lock_timeout, timeouts.statement_timeout))
+    try:
+        check_start(conn, migration, ignore_tables)
+    finally:
+        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                     saved)
     report = ApplyReport(migration.schema, migration.direction)
     total, done = len(migration.statements), 0
     for section in SECTIONS:

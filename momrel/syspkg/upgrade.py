@@ -94,7 +94,9 @@ def upgrade(config: Config, package_dir: Path, app_dir: Path, database_url: str 
     app = AppDir(app_dir)
     with ExitStack() as stack:
         lock_started = time.monotonic()
-        stack.enter_context(app.lock())
+        # A dry run changes nothing, not even by creating the app dir its lock would live in.
+        if not (dry_run and not app.path.exists()):
+            stack.enter_context(app.lock())
         facts = _verified_facts(config, Path(package_dir), app)
         url = database_url or _database_url(config)
         ctx = _Context(config, Path(package_dir), app, facts, url, say)
