@@ -215,6 +215,20 @@ def test_a_held_lock_makes_the_migration_give_up_after_lock_timeout(planned, liv
                             "AND attname = 'owner'").fetchone() == (0,)
 
 
+def test_the_start_check_gives_up_behind_an_exclusive_lock(planned, live):
+    """Reading the catalog waits behind ACCESS EXCLUSIVE too: bounded, refused, nothing run."""
+    _, up = planned
+    with psycopg.connect(live) as holder:
+        holder.execute("LOCK TABLE dev.jobs IN ACCESS EXCLUSIVE MODE")
+        with psycopg.connect(live, autocommit=True) as conn, \
+                raises_momrel_error(5, match="could not be read within the timeouts", kind=MigrationRefused):
+            apply_migration(conn, up, Timeouts(lock_timeout="200ms", statement_timeout="1min"))
+        holder.rollback()
+    with psycopg.connect(live) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'dev.jobs'::regclass "
+                            "AND attname = 'owner'").fetchone() == (0,)
+
+
 def test_hazards_can_be_allowed_by_kind(planned):
     _, up = planned
     assert allowed_hazards(None) == frozenset() and allowed_hazards("") == set(HazardKind)

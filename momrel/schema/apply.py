@@ -106,6 +106,10 @@ def apply_migration(conn: psycopg.Connection, migration: Migration, timeouts: Ti
                  (timeouts.lock_timeout, timeouts.statement_timeout))
     try:
         check_start(conn, migration, ignore_tables)
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as exc:
+        raise MigrationRefused(f"the catalog could not be read within the timeouts (another session "
+                               f"holds a lock: {str(exc).strip().splitlines()[0]}); nothing was "
+                               "changed") from None
     finally:
         conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
                      saved)
