@@ -541,3 +541,58 @@ def test_dry_run_and_status_change_nothing(setup, host):
     state = json.loads(system(setup, host, "status", "--json").stdout)
     assert (state["current"], state["database"], state["service"]["version"]) == (V13, V13, "1.3.0")
     assert_unchanged(before, snapshot(host))
+
+
+# ---------------------------------------------------------------- production: v1.3.0 → v1.4.0 → v1.4.1
+def _public_catalog(url: str):
+    with connect_in_schema(url, "public", autocommit=True) as conn:
+        return target_schema(read_catalog(conn), "public", IGNORED)
+
+
+def test_prod_baseline_then_v1_4_0_then_a_later_release(setup, host, pg_server, tmp_path):
+    """The prod packages of the previous issue: a v1.3.0 database adopted by baseline, its code
+    on a fresh app dir, then v1.4.0 (hazards acknowledged by its tag; CREATE INDEX CONCURRENTLY
+    outside the transaction, recorded as done) and v1.4.1, a later release tagged afterwards."""
+    source = tmp_path / "source"
+    create_source_repository(source)
+    schema = source / "sql" / "momentry.sql"
+    schema.write_text(schema.read_text() + "\nCREATE TABLE releases_seen (version text PRIMARY KEY);\n")
+    cargo = source / "Cargo.toml"
+    cargo.write_text(cargo.read_text().replace('version = "1.4.0"', 'version = "1.4.1"'))
+    git(source, "commit", "-qam", "Momentry 1.4.1")
+    git(source, "tag", "-a", "v1.4.1", "-m", "Momentry 1.4.1")
+    config = setup.repo.config()
+    packages = {version: build_package(config, "prod", version, source=source, track=False,
+                                       scratch_url=setup.admin_url).path
+                for version in ("v1.3.0", "v1.4.0", "v1.4.1")}
+    expected = {}
+    for version, package in packages.items():
+        with _database(pg_server) as url:
+            _run_script(url, (package / "schema_public.sql").read_text())
+            expected[version] = _public_catalog(url)
+
+    _run_script(host.url, (packages["v1.3.0"] / "schema_public.sql").read_text())
+    with psycopg.connect(host.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.files (file_uuid, filename, size_bytes) "
+                     "VALUES ('417442fb-4c7f-5c9d-b7c5-41666470718f', 'a.mp4', 42)")
+    baseline = setup.momrel("system", "baseline", "--env", "prod", "--version", "v1.3.0",
+                            "--database-url", host.url, "--source", str(source))
+    assert baseline.returncode == 0, baseline.stderr
+    for version in ("v1.3.0", "v1.4.0", "v1.4.1"):
+        result = setup.momrel("system", "upgrade", str(packages[version]), "--app-dir",
+                              str(host.app.path), "--database-url", host.url)
+        assert result.returncode == 0, f"{version}:\n{result.stderr}"
+        assert compare(_public_catalog(host.url), expected[version]) == [], version
+        assert host.app.current() == version
+        assert host.health() == {"status": "ok", "service": "momentry", "version": version[1:],
+                                 "schema": "public"}
+    assert (host.app.release_dir("v1.4.1") / "target/release/momentry").is_file()
+    with psycopg.connect(host.url, autocommit=True) as conn:
+        rows = history.read_history(conn, "public")
+        # The row of the data survived two upgrades (size_bytes became bigint on the way).
+        assert conn.execute("SELECT filename, size_bytes FROM public.files").fetchall() == [("a.mp4", 42)]
+    assert [(r.kind, r.version, r.previous_version, r.success, r.post_done) for r in rows] == [
+        ("baseline", "v1.3.0", None, True, True),
+        ("upgrade", "v1.4.0", "v1.3.0", True, True),
+        ("upgrade", "v1.4.1", "v1.4.0", True, True)]
+    assert host.app.releases() == ["v1.3.0", "v1.4.0", "v1.4.1"]
