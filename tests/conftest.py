@@ -5,7 +5,6 @@ The helpers they use, and that tests use, are in support.py."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from pathlib import Path
@@ -16,9 +15,7 @@ from psycopg import sql
 
 from momrel import pg
 from package_support import EXTRA_FRAME_POINTS, U, add_frame_points, metadata_of
-from support import VERSION, ContentRepo, make_content_repo
-
-_database_numbers = itertools.count()
+from support import VERSION, ContentRepo, empty_database, make_content_repo
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,13 +44,8 @@ def pg_server(tmp_path_factory):
 @pytest.fixture
 def database_url(pg_server):
     """A new, empty database on the session's server, dropped after the test."""
-    name = f"momrel_test_{os.getpid()}_{next(_database_numbers)}"
-    admin_url = pg_server.url("postgres")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield pg_server.url(name)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ non-zero.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import shutil
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
+from psycopg import sql
 
-from momrel.config import load
+from momrel.config import PARAMS_FILE, load
 from momrel.demo import seed
 from momrel.errors import MomrelError
 from momrel.filepkg.pipeline import replace_files_block
@@ -199,3 +202,29 @@ def clone_and_pull(repo: ContentRepo, clone: Path, file_uuid: str) -> Path:
     assert packages == [pulled], packages
     assert git(clone, "status", "--porcelain") == ""
     return pulled
+
+
+# ---------------------------------------------------------------- databases and configuration
+_database_numbers = itertools.count()
+
+
+@contextlib.contextmanager
+def empty_database(pg_server):
+    """A new, empty database on the session's server, dropped (connections and all) afterwards."""
+    name = f"momrel_test_{os.getpid()}_{next(_database_numbers)}"
+    admin_url = pg_server.url("postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield pg_server.url(name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def edit_params(root: Path, change) -> None:
+    """params.yaml of the repository at `root`, changed by `change(params: dict)` (comments go)."""
+    path = root / PARAMS_FILE
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(params)
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")

@@ -23,16 +23,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
 
 from momrel import pg
 from momrel.bundle import sha256sums
-from momrel.config import PARAMS_FILE
 from momrel.database import init_database
 from momrel.schema.catalog import read_catalog
 from momrel.schema.scratch import ScratchServer, connect_in_schema
 from momrel.schema.verify import compare
-from support import (CliResult, ContentRepo, assert_mentions, git, make_content_repo,
+from support import (CliResult, ContentRepo, assert_mentions, edit_params, git, make_content_repo,
                      one_line_error, tree_bytes)
 
 # ---------------------------------------------------------------- the source repository
@@ -142,24 +140,18 @@ def make_system_repo(folder: Path, database_url: str) -> ContentRepo:
     """A content repository whose prod variables also hold a secret-looking name that only
     references the host's environment (accepted)."""
     repo = make_content_repo(folder, database_url)
-    _edit_params(repo.root, lambda p: p["system"]["environments"]["prod"]["variables"].update(
+    edit_params(repo.root, lambda p: p["system"]["environments"]["prod"]["variables"].update(
         API_TOKEN="${API_TOKEN}"))
     repo.git("commit", "-qam", "prod reads API_TOKEN from the host")
     return repo
 
-
-def _edit_params(root: Path, change) -> None:
-    path = root / PARAMS_FILE
-    params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(params)
-    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
 def variant(repo: ContentRepo, folder: Path, change) -> Path:
     """A copy of the content repository (no packages, no DVC cache) with params.yaml changed."""
     root = folder / "variant"
     shutil.copytree(repo.root, root, symlinks=True, ignore=shutil.ignore_patterns("release", "cache"))
-    _edit_params(root, change)
+    edit_params(root, change)
     return root
 
 

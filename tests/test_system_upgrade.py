@@ -11,10 +11,8 @@ v1.3.0, the v1.3.0 service answering on the same port, and the history telling w
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.server
-import itertools
 import json
 import os
 import shutil
@@ -28,10 +26,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
-from psycopg import sql
 
-from momrel.config import PARAMS_FILE
 from momrel.demo.source_repo import create_source_repository
 from momrel.schema.catalog import read_catalog
 from momrel.schema.scratch import connect_in_schema
@@ -40,14 +35,14 @@ from momrel.schema.verify import compare
 from momrel.syspkg import history, service
 from momrel.syspkg.build import build_package
 from momrel.syspkg.host import AppDir
-from support import MOMREL, CliResult, ContentRepo, assert_mentions, git, make_content_repo, one_line_error
+from support import (MOMREL, CliResult, ContentRepo, assert_mentions, edit_params, empty_database, git,
+                     make_content_repo, one_line_error)
 
 SCHEMA = "dev"
 IGNORED = frozenset({history.HISTORY_TABLE})
 V13, V14 = "v1.3.0", "v1.4.0-dev.1"
 BROKEN = "v1.4.0-dev.2"          # Rust that does not compile
 WRONG_VERSION = "v1.4.0-dev.3"   # Cargo.toml says 1.4.0-dev.9: the service answers the wrong version
-_databases = itertools.count()
 
 
 # ---------------------------------------------------------------- the module's packages
@@ -65,12 +60,6 @@ class Setup:
     def momrel(self, *args: str, root: Path | None = None) -> CliResult:
         return self.repo.momrel(*args, cwd=root or self.repo.root)
 
-
-def _edit_params(root: Path, change) -> None:
-    path = root / PARAMS_FILE
-    params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(params)
-    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
 def _tag_variant(source: Path, tag: str, change) -> None:
@@ -101,10 +90,10 @@ def setup(pg_server, tmp_path_factory) -> Setup:
     admin_url = pg_server.url("postgres")
     # Every command names its database; the repository's default is never used.
     repo = make_content_repo(folder, pg_server.url("momrel_no_such_database"))
-    _edit_params(repo.root, lambda p: p["migrations"].update(lock_timeout="1s"))
+    edit_params(repo.root, lambda p: p["migrations"].update(lock_timeout="1s"))
     patient = folder / "patient"
     shutil.copytree(repo.root, patient, symlinks=True, ignore=shutil.ignore_patterns("release", "cache"))
-    _edit_params(patient, lambda p: p["migrations"].update(lock_timeout="60s"))
+    edit_params(patient, lambda p: p["migrations"].update(lock_timeout="60s"))
     config = repo.config()
     packages = {}
     for version, prev in ((V13, None), (V14, None), (BROKEN, V13), (WRONG_VERSION, V13)):
@@ -117,18 +106,6 @@ def setup(pg_server, tmp_path_factory) -> Setup:
     return Setup(repo, patient, admin_url, packages, catalogs)
 
 
-@contextlib.contextmanager
-def _database(pg_server):
-    """Another empty database on the session's server, dropped afterwards."""
-    name = f"momrel_upgrade_{os.getpid()}_{next(_databases)}"
-    admin = pg_server.url("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield pg_server.url(name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _run_script(url: str, script: str) -> None:
@@ -138,7 +115,7 @@ def _run_script(url: str, script: str) -> None:
 
 
 def _catalog_of_script(pg_server, script: str):
-    with _database(pg_server) as url:
+    with empty_database(pg_server) as url:
         _run_script(url, script)
         return _live_catalog(url)
 
@@ -368,7 +345,7 @@ def test_refusals_change_nothing(setup, host, tmp_path, pg_server):
     assert_unchanged(before, snapshot(host))
 
     # A database with no history, never baselined: refused, naming the baseline.
-    with _database(pg_server) as other:
+    with empty_database(pg_server) as other:
         _run_script(other, (setup.package(V13) / "schema_dev.sql").read_text())
         other_before = snapshot(host, other)
         refused(setup.package(V14), 5, "schema dev has no release history", "momrel system baseline",
@@ -567,7 +544,7 @@ def test_prod_baseline_then_v1_4_0_then_a_later_release(setup, host, pg_server, 
                 for version in ("v1.3.0", "v1.4.0", "v1.4.1")}
     expected = {}
     for version, package in packages.items():
-        with _database(pg_server) as url:
+        with empty_database(pg_server) as url:
             _run_script(url, (package / "schema_public.sql").read_text())
             expected[version] = _public_catalog(url)
 
