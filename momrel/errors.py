@@ -180,4 +180,7 @@ class BaselineRefused(MomrelError):
 
 class UpgradeFailed(MomrelError):
     """A step of a system upgrade failed; the steps done before it were undone (the message
-    says whether the rollback completed)."""
+    says whether the rollback completed). `report` is the upgrade's report (steps and their
+    states), set by the runner."""
+
+    report = None

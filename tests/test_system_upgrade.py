@@ -407,8 +407,16 @@ def test_a_build_that_fails_leaves_v1_3_0(setup, host):
 
 def test_a_smoke_test_that_fails_leaves_v1_3_0(setup, host):
     upgraded(setup, host, V13)
-    error = assert_back_at_v13(setup, host, upgrade(setup, host, WRONG_VERSION), "restart")
+    result = upgrade(setup, host, WRONG_VERSION, "--json")
+    error = assert_back_at_v13(setup, host, result, "restart")
     assert_mentions(error, "smoke test failed", "version '1.4.0-dev.9', expected '1.4.0-dev.3'")
+    # --json still reports every step: what ran, what failed, what was undone.
+    report = json.loads(result.stdout)
+    assert report["outcome"] == "rolled back"
+    assert [(s["step"], s["state"]) for s in report["steps"]] == [
+        ("lock", "done"), ("check database", "done"), ("unpack", "done"), ("migrate", "done"),
+        ("build", "done"), ("switch", "done"), ("restart", "failed"), ("switch", "undone"),
+        ("migrate", "undone"), ("unpack", "undone")]
     attempt = history_rows(host.url)[-1]
     assert (attempt.version, attempt.success) == (WRONG_VERSION, True) and attempt.rolled_back_at is not None
 

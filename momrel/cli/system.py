@@ -167,8 +167,15 @@ def system_upgrade(package_dir, app_dir, database_url, dry_run, keep, as_json):
     from momrel.syspkg.upgrade import upgrade
 
     echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
-    report = upgrade(load_config(), package_dir, app_dir, database_url, dry_run=dry_run, keep=keep,
-                     progress=echo)
+    from momrel.errors import UpgradeFailed
+
+    try:
+        report = upgrade(load_config(), package_dir, app_dir, database_url, dry_run=dry_run,
+                         keep=keep, progress=echo)
+    except UpgradeFailed as failure:
+        if as_json and failure.report is not None:
+            print_json(failure.report.as_json())   # the steps, failed and undone; exit 1 below
+        raise
     if as_json:
         print_json(report.as_json())
         return
@@ -191,7 +198,14 @@ def system_rollback(app_dir, database_url, as_json):
     from momrel.syspkg.upgrade import rollback
 
     echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
-    report = rollback(load_config(), app_dir, database_url, progress=echo)
+    from momrel.errors import UpgradeFailed
+
+    try:
+        report = rollback(load_config(), app_dir, database_url, progress=echo)
+    except UpgradeFailed as failure:
+        if as_json and failure.report is not None:
+            print_json(failure.report.as_json())
+        raise
     if as_json:
         print_json(report.as_json())
         return

@@ -393,7 +393,9 @@ def _run(steps: list[Step], report: UpgradeReport, say: Progress) -> None:
             report.outcome = "rolled back" if not undo_problems else "rollback incomplete"
             tail = f"; the rollback did not complete: {undo_problems[0]}" if undo_problems else \
                 "; everything before it was undone"
-            raise UpgradeFailed(f"upgrade to {report.version} failed at step {step.name}: {exc}{tail}") from None
+            failure = UpgradeFailed(f"upgrade to {report.version} failed at step {step.name}: {exc}{tail}")
+            failure.report = report     # what ran and what was undone, for --json
+            raise failure from None
         seconds = time.monotonic() - started
         report.steps.append(StepOutcome(step.name, "done", seconds, detail))
         say(f"{step.name}: done in {seconds:.1f} s" + (f" ({detail})" if detail else ""))
