@@ -339,6 +339,19 @@ def test_refusals_change_nothing(setup, host, tmp_path, pg_server):
     archive[len(archive) // 2] ^= 0x01
     (corrupted / "source.tar.gz").write_bytes(bytes(archive))
     refused(corrupted, 1, "problem(s)", "source.tar.gz", "nothing was changed")
+    # An intact package (checksums recomputed) that proposes its own build command: params.yaml
+    # decides what a host runs, so it is refused and the command never runs.
+    proposing = tmp_path / "proposing" / V14
+    shutil.copytree(setup.package(V14), proposing)
+    marker = tmp_path / "ran"
+    release = json.loads((proposing / "release.json").read_text())
+    release["build"] = f"touch {marker}"
+    (proposing / "release.json").write_text(json.dumps(release, indent=2, sort_keys=True) + "\n")
+    (proposing / "SHA256SUMS").write_text("".join(
+        f"{hashlib.sha256((proposing / name).read_bytes()).hexdigest()}  {name}\n"
+        for name in sorted([*release["files"]])))
+    refused(proposing, 1, "release.json proposes build", "params.yaml says", "nothing was changed")
+    assert not marker.exists()
     # A second upgrade while one holds the lock.
     with host.app.lock():
         refused(setup.package(V14), 1, f"an upgrade is already running (pid {os.getpid()})")

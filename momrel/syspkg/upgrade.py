@@ -123,15 +123,29 @@ def _verified_facts(config: Config, package: Path, app: AppDir) -> ReleaseFacts:
         raise PackageInvalid(f"{package}: {len(check.problems)} problem(s): {check.problems[0]}; "
                              "nothing was changed")
     facts = check.facts
-    expected = config.env(facts.environment).schema
-    if facts.schema != expected:
-        raise PackageInvalid(f"{package}: a package for schema {facts.schema}, but params.yaml "
-                             f"gives environment {facts.environment} schema {expected}")
+    _refuse_disagreement(config, facts, str(package))
     claimed = app.environment()
     if claimed is not None and claimed != facts.environment:
         raise UsageError(f"{app.path} runs the {claimed} environment; {package.name} is a "
                          f"{facts.environment} package")
     return facts
+
+
+def _refuse_disagreement(config: Config, facts: ReleaseFacts, label: str) -> None:
+    """A package only proposes: the commands this host runs (build, restart, smoke test) and the
+    schema, port and env file it uses are params.yaml's, and a package that says otherwise is
+    refused. Its checksums prove it is intact, not who wrote it."""
+    from momrel.syspkg.build import require_system
+
+    environment = config.env(facts.environment)
+    system = require_system(config)
+    commands = system.environment(facts.environment)
+    expected = {"schema": environment.schema, "port": environment.port, "env_file": environment.env_file,
+                "build": commands.build, "restart": commands.restart, "smoke_test": system.smoke_test}
+    for name, value in expected.items():
+        if getattr(facts, name) != value:
+            raise PackageInvalid(f"{label}: release.json proposes {name} {getattr(facts, name)!r}, but "
+                                 f"params.yaml says {value!r} for {facts.environment}; nothing was changed")
 
 
 def _database_url(config: Config) -> str:
@@ -314,6 +328,8 @@ def _switch(ctx: _Context) -> str:
 def _start(ctx: _Context, version: str) -> dict:
     folder = ctx.app.release_dir(version)
     facts = _release_facts(folder)
+    # The release folder's record is checked like a package: the restart command is params.yaml's.
+    _refuse_disagreement(ctx.config, facts, f"releases/{version}")
     env_file = folder / facts.env_file
     service.restart(folder, facts.restart, env_file, ctx.app.run_dir, ctx.app.log("restart", version))
     port = service.port_of(env_file)
