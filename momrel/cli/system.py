@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -145,12 +146,29 @@ def system_baseline(env_name, version, database_url, source, scratch_url, as_jso
                f"history rank {done.row.rank}; schema from {done.schema_from})")
 
 
+@contextlib.contextmanager
+def _report_of_a_failure(as_json: bool):
+    """With --json, a failed upgrade or rollback still prints its report (the steps done, the
+    one that failed, those undone) before main() prints the one-line error and exits 1."""
+    from momrel.errors import UpgradeFailed
+
+    try:
+        yield
+    except UpgradeFailed as failure:
+        if as_json and failure.report is not None:
+            print_json(failure.report.as_json())
+        raise
+
+
+APP_DIR_HELP = "The host's app dir: releases/{version}/, current, shared/env, run/, logs/."
+DATABASE_URL_HELP = "The host's database (default: MOMREL_DATABASE_URL, else the embedded one)."
+
+
 @system.command("upgrade")
 @click.argument("package_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="The host's app dir: releases/{version}/, current, shared/env, run/, logs/.")
-@click.option("--database-url", default=None,
-              help="The database to migrate (default: MOMREL_DATABASE_URL, else the embedded one).")
+              help=APP_DIR_HELP)
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
 @click.option("--dry-run", is_flag=True, help="Print the plan (steps, statements, hazards); change nothing.")
 @click.option("--keep", type=click.IntRange(2, 1000), default=None,
               help="Release folders to keep (default: params.yaml system.keep_releases).")
@@ -167,15 +185,9 @@ def system_upgrade(package_dir, app_dir, database_url, dry_run, keep, as_json):
     from momrel.syspkg.upgrade import upgrade
 
     echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
-    from momrel.errors import UpgradeFailed
-
-    try:
+    with _report_of_a_failure(as_json):
         report = upgrade(load_config(), package_dir, app_dir, database_url, dry_run=dry_run,
                          keep=keep, progress=echo)
-    except UpgradeFailed as failure:
-        if as_json and failure.report is not None:
-            print_json(failure.report.as_json())   # the steps, failed and undone; exit 1 below
-        raise
     if as_json:
         print_json(report.as_json())
         return
@@ -190,22 +202,17 @@ def system_upgrade(package_dir, app_dir, database_url, dry_run, keep, as_json):
 
 
 @system.command("rollback")
-@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True)
-@click.option("--database-url", default=None)
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help=APP_DIR_HELP)
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 def system_rollback(app_dir, database_url, as_json):
     """Back to the previous release: down migration, switch, restart, smoke test."""
     from momrel.syspkg.upgrade import rollback
 
     echo = (lambda m: None) if as_json else (lambda m: click.echo(f"-> {m}", err=True))
-    from momrel.errors import UpgradeFailed
-
-    try:
+    with _report_of_a_failure(as_json):
         report = rollback(load_config(), app_dir, database_url, progress=echo)
-    except UpgradeFailed as failure:
-        if as_json and failure.report is not None:
-            print_json(failure.report.as_json())
-        raise
     if as_json:
         print_json(report.as_json())
         return
@@ -213,8 +220,9 @@ def system_rollback(app_dir, database_url, as_json):
 
 
 @system.command("status")
-@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True)
-@click.option("--database-url", default=None)
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help=APP_DIR_HELP)
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def system_status(app_dir, database_url, as_json):
     """The host's current release, the database's version and history, the service's answer."""
