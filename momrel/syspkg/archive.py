@@ -58,3 +58,21 @@ def build_archive(repo: Repository, commit: str, mtime: int) -> SourceArchive:
     with gzip.GzipFile(filename="", mode="wb", fileobj=packed, compresslevel=GZIP_LEVEL, mtime=0) as out:
         out.write(tar_bytes)
     return SourceArchive(packed.getvalue(), hashlib.sha256(tar_bytes).hexdigest(), len(entries))
+
+
+def link_escapes(name: str, target: str) -> bool:
+    """Whether a link at `name` (archive-relative) pointing at `target` leads outside the tree
+    it is unpacked in, step by step from the link's own folder (`docs/readme -> ../README.md`
+    stays inside); an absolute, empty or NUL-holding target always does. Verify and unpack
+    share it, so what verify passes unpacks."""
+    if not target or target.startswith("/") or "\x00" in target:
+        return True
+    depth = len(name.split("/")) - 1
+    for part in target.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False

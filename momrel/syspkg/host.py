@@ -298,24 +298,10 @@ def _check_member(member: tarfile.TarInfo, links: set[str]) -> None:
     if member.islnk():
         raise MomrelError(f"{archive.FILE_NAME}: {name} is a hard link (refused)")
     if member.issym():
-        if _link_escapes(name, member.linkname):
+        if archive.link_escapes(name, member.linkname):
             raise MomrelError(f"{archive.FILE_NAME}: link {name} points outside ({member.linkname})")
     elif not (member.isfile() or member.isdir()):
         raise MomrelError(f"{archive.FILE_NAME}: {name} is not a file, folder or link (refused)")
-
-
-def _link_escapes(name: str, target: str) -> bool:
-    if not target or target.startswith("/") or "\x00" in target:
-        return True
-    depth = len(name.split("/")) - 1
-    for part in target.split("/"):
-        if part == "..":
-            depth -= 1
-            if depth < 0:
-                return True
-        elif part not in ("", "."):
-            depth += 1
-    return False
 
 
 # ---------------------------------------------------------------- small file helpers

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import posixpath
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,20 +138,11 @@ def _archive_problems(data: bytes | None, facts: ReleaseFacts) -> list[str]:
             continue
         if not (member.isfile() or member.issym()):
             problems.append(f"{archive.FILE_NAME}: {member.name} is not a file or a link")
-        elif member.issym() and _link_escapes(member.name, member.linkname):
+        elif member.issym() and archive.link_escapes(member.name, member.linkname):
             problems.append(f"{archive.FILE_NAME}: link {member.name} points outside ({member.linkname})")
     if len(members) != facts.source_files:
         problems.append(f"{archive.FILE_NAME}: {len(members)} files, release.json says {facts.source_files}")
     return problems
-
-
-def _link_escapes(name: str, target: str) -> bool:
-    """Whether a link at `name` pointing at `target` leads outside the unpacked tree (a
-    relative target is resolved from the link's own folder: `docs/readme -> ../README.md` stays)."""
-    if target.startswith("/"):
-        return True
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
-    return resolved == ".." or resolved.startswith("../")
 
 
 def _env_file_problems(data: bytes | None, facts: ReleaseFacts) -> list[str]:

@@ -8,7 +8,6 @@ pre-releases included.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +123,4 @@ def tag_allowance(release: Release) -> frozenset[HazardKind]:
     return frozenset(kinds)
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 

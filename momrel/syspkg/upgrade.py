@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from momrel import pg
+from momrel.bundle.sha256sums import sha256_file
 from momrel.config import Config
 from momrel.errors import MigrationRefused, MomrelError, PackageInvalid, UpgradeFailed, UsageError
 from momrel.schema.migration import Migration
@@ -269,7 +270,7 @@ def _migrate(ctx: _Context) -> str:
     from momrel.schema.apply import apply_migration
 
     facts = ctx.facts
-    sha = _sha256(ctx.package / facts.migration.up_json)
+    sha = sha256_file(ctx.package / facts.migration.up_json)
     with _connect(ctx) as conn:
         if ctx.create_schema:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(ctx.schema)))
@@ -369,12 +370,6 @@ def _release_facts(folder: Path) -> ReleaseFacts:
     from momrel.syspkg.release import read_facts
 
     return read_facts((folder / RELEASE_RECORD).read_bytes(), str(folder / RELEASE_RECORD))
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- the runner
