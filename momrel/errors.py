@@ -13,10 +13,11 @@ code  ExitCode              meaning
 2     USAGE                 the command cannot work as given: usage (click's own errors
                             too), configuration (params.yaml, environment variables, also
                             when found against the database), unsupported or unparsable
-                            input (schema files, migration files)
+                            input (schema files, migration files), a schema change
+                            momrel refuses to generate (or cannot order)
 3     HAZARDS_REFUSED       `schema diff`: statements carry hazards --allow-hazards did not
                             allow; they are listed, nothing is printed on stdout
-4     VERIFICATION_FAILED   `schema diff`: the migration did not verify or cannot be planned
+4     VERIFICATION_FAILED   `schema diff`: the migration did not verify
 5     MIGRATION_REFUSED     `schema apply`: the database is not where the migration starts;
                             nothing was run (`system baseline`: the live schema is not the
                             release's, or it has a release history; nothing was written)
@@ -130,10 +131,9 @@ class HazardsRefused(MomrelError):
     exit_code = ExitCode.HAZARDS_REFUSED
 
 
-class PlanError(MomrelError):
-    """The statements cannot be ordered (a bug: reported rather than guessed around)."""
-
-    exit_code = ExitCode.VERIFICATION_FAILED
+class PlanError(SchemaRefused):
+    """The statements cannot be ordered (they depend on each other in a cycle): a change momrel
+    refuses to generate, named by its objects, rather than an order guessed around it."""
 
 
 class VerificationFailed(MomrelError):

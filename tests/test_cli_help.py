@@ -60,7 +60,7 @@ def test_exit_code_table():
         errors.MomrelError: 1, errors.GitError: 1, errors.RestoreFailed: 1,
         errors.MigrationFailed: 1, errors.UsageError: 2, errors.ConfigError: 2,
         errors.SchemaParseError: 2, errors.UnsupportedObject: 2, errors.SchemaRefused: 2,
-        errors.MigrationFileError: 2, errors.HazardsRefused: 3, errors.PlanError: 4,
+        errors.MigrationFileError: 2, errors.HazardsRefused: 3, errors.PlanError: 2,
         errors.VerificationFailed: 4, errors.MigrationRefused: 5}
     assert {cls: cls.exit_code for cls in expected} == expected
 

@@ -458,13 +458,17 @@ def test_column_whose_default_needs_a_recreated_function_is_refused():
 
 
 def test_a_dependency_cycle_is_reported_not_guessed():
-    """No real catalog holds two views over each other; the planner says so (exit 4)."""
+    """No real catalog holds two views over each other; the planner refuses, naming them (exit 2)."""
     def loop_view(name, other):
         return Entry(View(SCHEMA, name, False, " SELECT 1 AS x;", (("x", "integer"),)),
                      frozenset({view_key(other)}))
 
-    with raises_momrel_error(4, match="depend on each other in a cycle"):
+    with raises_momrel_error(2, match="the statements for view public.a, view public.b depend on "
+                                       "each other in a cycle") as refusal:
         plan([], [loop_view("a", "b"), loop_view("b", "a")])
+    message = str(refusal.value)
+    assert "\n" not in message and "(create view public." in message
+    assert message.endswith("write this change by hand")
 
 
 # ---------------------------------------------------------------- sections and comments

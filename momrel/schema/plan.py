@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import graphlib
 import heapq
-from dataclasses import replace
 
 from momrel.errors import PlanError, SchemaRefused
 from momrel.schema.kinds import (Context, comments, constraints, enums, functions,
                                  indexes, schemas, sequences, tables, triggers, views)
-from momrel.schema.model import Catalog, Key, describe
+from momrel.schema.model import Catalog, Key, describe, without_comments
 from momrel.schema.migration import SECTIONS, Action, Facet, Hazard, HazardKind, Statement
 
 
@@ -54,10 +53,6 @@ ACTION_ORDER = {"rename": 0, "create": 1, "alter": 1, "comment": 2, "drop": 3}
 REBUILT_WITH_COLUMN_TYPE = ("view", "trigger", "function")
 
 
-def _without_comment(obj):
-    return replace(obj, comment=None) if hasattr(obj, "comment") else obj
-
-
 def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[Statement]:
     """The ordered statements that turn `old` into `new` (renames already applied to `old`)."""
     ctx = Context(target, old, new, probe)
@@ -68,7 +63,7 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
     recreate: set[Key] = set()
     alters: dict[Key, list[Statement]] = {}
     for key in sorted(both):
-        if _without_comment(old.objects[key]) == _without_comment(new.objects[key]):
+        if without_comments(old.objects[key]) == without_comments(new.objects[key]):
             continue
         statements = GENERATORS[key[0]].alter(old.objects[key], new.objects[key], ctx)
         if statements is None:
@@ -89,17 +84,11 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
         if key in provided_by_table:
             continue
         obj = new.objects[key]
-        group = GENERATORS[key[0]].create(obj, ctx)
-        if getattr(obj, "comment", None) is not None and key[0] != "extension":
-            group.append(comments.comment(obj, ctx))
-        groups.append(group)
+        groups.append(GENERATORS[key[0]].create(obj, ctx) + comments.on_create(obj, ctx))
     for key in sorted(alters):
         groups.append(alters[key])
     for key in sorted(both - recreate):
-        old_comment = getattr(old.objects[key], "comment", None)
-        new_comment = getattr(new.objects[key], "comment", None)
-        if old_comment != new_comment and key[0] != "extension":
-            groups.append([comments.comment(new.objects[key], ctx)])
+        groups.append(comments.changes(old.objects[key], new.objects[key], ctx))
     for key in sorted(only_new):  # columns created with their table still carry comments
         if key in provided_by_table and new.objects[key].comment is not None:
             groups.append([comments.comment(new.objects[key], ctx)])
@@ -298,9 +287,21 @@ def _settle_sections(statements: list[Statement], graph) -> None:
                 elif statements[p].fallback is not None:
                     statements[p] = statements[p].fallback
                 else:
-                    raise PlanError(f"cannot order `{statements[i].sql}` after `{statements[p].sql}` "
-                                    "(a later section)")
+                    raise PlanError(
+                        f"momrel cannot order this migration: {statements[i].action} "
+                        f"{describe(statements[i].key)} ({statements[i].section}) must follow "
+                        f"{statements[p].action} {describe(statements[p].key)}, which runs in the "
+                        f"later {statements[p].section} section; write this change by hand")
                 changed = True
+
+
+def _cycle_message(cycle: list[Statement]) -> str:
+    """One line naming the objects whose statements wait for each other (graphlib repeats the
+    first node at the end)."""
+    steps = " → ".join(f"{s.action} {describe(s.key)}" for s in cycle)
+    objects = sorted({describe(s.key) for s in cycle})
+    return (f"momrel cannot order this migration: the statements for {', '.join(objects)} depend "
+            f"on each other in a cycle ({steps}); write this change by hand")
 
 
 def _sorted(statements: list[Statement], graph) -> list[Statement]:
@@ -308,8 +309,7 @@ def _sorted(statements: list[Statement], graph) -> list[Statement]:
     try:
         sorter.prepare()
     except graphlib.CycleError as exc:
-        cycle = " → ".join(statements[i].sql.splitlines()[0] for i in exc.args[1])
-        raise PlanError(f"the migration statements depend on each other in a cycle: {cycle}") from None
+        raise PlanError(_cycle_message([statements[i] for i in exc.args[1]])) from None
 
     def priority(i: int):
         s = statements[i]
