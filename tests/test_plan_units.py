@@ -338,6 +338,47 @@ def test_unique_index_a_new_foreign_key_needs_falls_back_into_the_main_transacti
                                                      ["data-dependent"]]
 
 
+@pytest.mark.parametrize("new_key", [None, "path"])
+def test_primary_key_goes_before_its_column_drops_not_null(new_key):
+    """PostgreSQL refuses DROP NOT NULL on a column of a primary key; with the key dropped, or
+    moved to another column, the old key goes first."""
+    old = [files(), primary_key("files", "id")]
+    new = [table("files", col("id"), col("path", "text", not_null=True))]
+    if new_key:
+        new.append(primary_key("files", new_key))
+    statements = [(s.action, s.key) for s in plan(old, new)]
+    drop_key = ("drop", ("constraint", SCHEMA, "files", "files_pkey"))
+    drop_not_null = ("alter", column_key("files", "id"))
+    assert statements.index(drop_key) < statements.index(drop_not_null)
+    if new_key:
+        assert statements[-1] == ("create", ("constraint", SCHEMA, "files", "files_pkey"))
+
+
+def test_tables_referencing_each_other_are_dropped_after_their_foreign_keys():
+    """Neither DROP TABLE can go first while the other table's key references it."""
+    def pair(first: str, second: str) -> list:
+        return [*table(first, col("id", not_null=True), col(f"{second}_id")),
+                primary_key(first, "id"),
+                foreign_key(first, f"{second}_id", second, "id",
+                            through=("constraint", SCHEMA, second, f"{second}_pkey"))]
+    statements = plan([files(), pair("t1", "t2"), pair("t2", "t1")], [files()])
+    assert [(s.action, s.sql) for s in statements] == [
+        ("drop", 'ALTER TABLE "t1" DROP CONSTRAINT "t1_t2_id_fkey"'),
+        ("drop", 'ALTER TABLE "t2" DROP CONSTRAINT "t2_t1_id_fkey"'),
+        ("drop", 'DROP TABLE "t1"'),
+        ("drop", 'DROP TABLE "t2"'),
+    ]
+
+
+def test_foreign_key_along_a_chain_of_dropped_tables_goes_with_its_table():
+    parent = [*table("parent", col("id", not_null=True)), primary_key("parent", "id")]
+    child = [*table("child", col("id", not_null=True), col("parent_id")),
+             foreign_key("child", "parent_id", "parent", "id",
+                         through=("constraint", SCHEMA, "parent", "parent_pkey"))]
+    assert [s.sql for s in plan([files(), parent, child], [files()])] == [
+        'DROP TABLE "child"', 'DROP TABLE "parent"']
+
+
 # ---------------------------------------------------------------- views
 def long_files(frames_type: str) -> list:
     return [table("files", col("id", not_null=True), col("frames", frames_type, not_null=True)),

@@ -74,10 +74,14 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
     _bring_dependents(old, both, only_old, recreate, alters)
 
     groups: list[list[Statement]] = []
-    implicit = _dropped_with_parent(ctx, only_old | recreate)
+    cross_references = _foreign_keys_in_drop_cycles(old, only_old)
+    implicit = _dropped_with_parent(ctx, only_old | recreate) - cross_references
     for key in sorted(only_old | recreate):
         if key not in implicit:
-            groups.append(GENERATORS[key[0]].drop(old.objects[key], ctx))
+            group = GENERATORS[key[0]].drop(old.objects[key], ctx)
+            for statement in group:  # those foreign keys are dropped on their own, first
+                statement.removes -= cross_references
+            groups.append(group)
     provided_by_table = {k for key in only_new if key[0] == "table"
                          for k in ctx.children(new, key) if k[0] == "column"}
     for key in sorted(only_new | recreate):
@@ -185,6 +189,51 @@ def _dropped_with_parent(ctx: Context, dropped: set[Key]) -> set[Key]:
     return implicit & dropped
 
 
+def _foreign_keys_in_drop_cycles(old: Catalog, dropped: set[Key]) -> set[Key]:
+    """Foreign keys between dropped tables that reference each other (directly or through
+    others). Neither DROP TABLE can go first while the other table's key references it, so
+    these keys are dropped on their own before the tables; a key within one table, or one along
+    a chain without a cycle, still goes with its table."""
+    references: dict[Key, set[Key]] = {}   # dropped table -> dropped tables it references
+    foreign_keys: dict[Key, tuple[Key, set[Key]]] = {}
+    for key, obj in old.of_kind("constraint").items():
+        table = ("table", key[1], key[2])
+        if obj.type != "f" or table not in dropped:
+            continue
+        targets = {old.parent(k) or k for k in old.depends_on.get(key, ())} & dropped
+        targets = {k for k in targets if k[0] == "table" and k != table}
+        foreign_keys[key] = (table, targets)
+        references.setdefault(table, set()).update(targets)
+
+    def reaches(start: Key, goal: Key) -> bool:
+        seen, work = set(), [start]
+        while work:
+            table = work.pop()
+            if table == goal:
+                return True
+            if table not in seen:
+                seen.add(table)
+                work.extend(references.get(table, ()))
+        return False
+
+    return {key for key, (table, targets) in foreign_keys.items()
+            if any(reaches(target, table) for target in targets)}
+
+
+def _primary_keys_on(catalog: Catalog, column: Key) -> set[Key]:
+    """The primary keys a column is part of: PostgreSQL refuses its DROP NOT NULL until they
+    are gone."""
+    return {key for key, obj in catalog.of_kind("constraint").items()
+            if obj.type == "p" and column in catalog.depends_on.get(key, ())}
+
+
+def _drops_not_null(statement: Statement, old: Catalog, new: Catalog) -> bool:
+    if statement.facet is not Facet.NOT_NULL or statement.key not in old.objects:
+        return False
+    after = new.objects.get(statement.key)
+    return old.objects[statement.key].not_null and after is not None and not after.not_null
+
+
 def _name_claim(key: Key, catalog: Catalog):
     """The namespace entry an object occupies: relations, indexes and types share one per schema."""
     obj = catalog.objects.get(key)
@@ -236,6 +285,9 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
                 for r in later:
                     if r != i:
                         graph[r].add(i)
+        if _drops_not_null(s, old, new):
+            for key in _primary_keys_on(old, s.key):
+                graph[i].update(r for r in removers.get(key, ()) if r != i)
         for key in s.releases:  # e.g. DROP DEFAULT before the sequence or function it used goes
             for r in removers.get(key, ()):
                 if r != i:

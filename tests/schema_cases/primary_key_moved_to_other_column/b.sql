@@ -1,0 +1,4 @@
+CREATE TABLE accounts (
+    id int,
+    handle text PRIMARY KEY
+);
