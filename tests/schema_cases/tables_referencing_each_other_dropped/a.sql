@@ -1,0 +1,4 @@
+CREATE TABLE keep (id int);
+CREATE TABLE t1 (id int PRIMARY KEY, t2_id int);
+CREATE TABLE t2 (id int PRIMARY KEY, t1_id int REFERENCES t1 (id));
+ALTER TABLE t1 ADD CONSTRAINT t1_t2_id_fkey FOREIGN KEY (t2_id) REFERENCES t2 (id);
