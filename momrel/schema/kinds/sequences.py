@@ -41,13 +41,15 @@ def create(obj, ctx):
     return statements
 
 
-def _owned_by(obj, ctx):
+def _owned_by(obj, ctx, previous=None):
     # Runs after the owning column exists; it provides nothing, since that column's default
-    # (nextval) needs the sequence before the column can be added.
+    # (nextval) needs the sequence before the column can be added. It runs before the previous
+    # owner goes: dropping that column (or its table) would take the sequence along.
     requires = [("column", obj.schema, *obj.owned_by)] if obj.owned_by else []
+    releases = [("column", obj.schema, *previous)] if previous else []
     return make(sql.SQL("ALTER SEQUENCE {} {}").format(ctx.ident(obj.schema, obj.name),
                                                       owned_by_clause(obj, ctx)),
-                "alter", obj.key, requires=requires)
+                "alter", obj.key, requires=requires, releases=releases)
 
 
 def drop(obj, ctx):
@@ -68,5 +70,5 @@ def alter(old, new, ctx):
         statements.append(make(sql.SQL("ALTER SEQUENCE {} {}").format(
             ctx.ident(new.schema, new.name), changed_options), "alter", new.key, provides=[new.key]))
     if old.owned_by != new.owned_by and not new.identity:
-        statements.append(_owned_by(new, ctx))
+        statements.append(_owned_by(new, ctx, previous=old.owned_by))
     return statements

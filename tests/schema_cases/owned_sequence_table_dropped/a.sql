@@ -1,0 +1,4 @@
+CREATE TABLE keep (id int);
+CREATE SEQUENCE s;
+CREATE TABLE t (a int DEFAULT nextval('s'));
+ALTER SEQUENCE s OWNED BY t.a;

@@ -1,0 +1,6 @@
+CREATE TABLE keep (id int);
+CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    seq serial,
+    note text
+);
