@@ -300,6 +300,19 @@ def test_default_dropped_before_the_sequence_it_calls():
     assert dropped_sequence.sql == 'DROP SEQUENCE "old_ids"'
 
 
+def test_sequence_range_that_excludes_its_start_restarts_it_in_the_same_statement():
+    """PostgreSQL refuses a MAXVALUE below the current value; a fresh sequence is at its start."""
+    def ids(start: int, maximum: int) -> Entry:
+        return Entry(replace(sequence("ids").obj, start=start, maximum=maximum))
+
+    [narrowed] = plan([ids(100, 2**63 - 1)], [ids(5, 50)])
+    assert narrowed.sql == 'ALTER SEQUENCE "ids" MAXVALUE 50 START WITH 5 RESTART WITH 5'
+    assert hazard_kinds(narrowed) == ["deletes-data"]
+    [widened] = plan([ids(5, 50)], [ids(100, 2**63 - 1)])  # the old start fits: no restart
+    assert widened.sql == 'ALTER SEQUENCE "ids" MAXVALUE 9223372036854775807 START WITH 100'
+    assert widened.hazards == []
+
+
 # ---------------------------------------------------------------- indexes and foreign keys
 def test_index_on_an_existing_table_is_built_concurrently_after_the_transaction():
     [statement] = plan([files()], [files(), index("files", "files_path_idx", "path")])

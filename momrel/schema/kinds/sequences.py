@@ -67,8 +67,19 @@ def alter(old, new, ctx):
     statements = []
     changed_options = options(new, old)
     if changed_options is not None:
+        hazards = []
+        if not new.minimum <= old.start <= new.maximum:
+            # PostgreSQL refuses a range that leaves the current value outside (a fresh sequence
+            # is at its start): the same statement restarts it at the new start.
+            changed_options = sql.SQL("{} RESTART WITH {}").format(changed_options,
+                                                                   sql.Literal(new.start))
+            hazards.append(Hazard(HazardKind.DELETES_DATA, f"the current value of {new.name} is "
+                                  f"lost: it restarts at {new.start}, since its old start "
+                                  f"{old.start} is outside MINVALUE {new.minimum} .. MAXVALUE "
+                                  f"{new.maximum}"))
         statements.append(make(sql.SQL("ALTER SEQUENCE {} {}").format(
-            ctx.ident(new.schema, new.name), changed_options), "alter", new.key, provides=[new.key]))
+            ctx.ident(new.schema, new.name), changed_options), "alter", new.key, hazards,
+            provides=[new.key]))
     if old.owned_by != new.owned_by and not new.identity:
         statements.append(_owned_by(new, ctx, previous=old.owned_by))
     return statements
