@@ -493,6 +493,44 @@ def test_function_body_changed_under_an_expression_index_rebuilds_the_index():
         "CREATE INDEX CONCURRENTLY files_norm_idx ON public.files USING btree (norm(path))"
 
 
+def test_sql_string_body_is_created_after_what_it_names():
+    """PostgreSQL checks a SQL body at CREATE but records no pg_depend for a string body: the
+    planner reads the body. Named so that kind and name order would put the functions first."""
+    new = [*table("zz_jobs", col("id"), col("state", "text")),
+           view("zz_open", "zz_jobs", {"id": "bigint"}, where="state <> 'done'"),
+           function("z_open_count", "SELECT count(*) FROM zz_open", result="bigint"),
+           function("a_any_open", "SELECT z_open_count() > 0", result="boolean"),
+           function("m_states", "SELECT state FROM public.zz_jobs", result="SETOF text")]
+    assert [(s.action, s.key) for s in plan([], new)] == [
+        ("create", table_key("zz_jobs")),
+        ("create", function_key("m_states")),
+        ("create", view_key("zz_open")),
+        ("create", function_key("z_open_count")),
+        ("create", function_key("a_any_open")),
+    ]
+
+
+def test_sql_body_reading_a_new_column_comes_after_it():
+    new = [files(col("checksum", "text")), function("a_sums", "SELECT checksum FROM files",
+                                                    result="SETOF text")]
+    assert [(s.action, s.key) for s in plan([files()], new)] == [
+        ("create", column_key("files", "checksum")), ("create", function_key("a_sums"))]
+
+
+def test_sql_body_that_cannot_be_parsed_waits_for_everything_created():
+    """Fail closed: the body might name any of them."""
+    new = [*table("zz_jobs", col("id")), view("zz_ids", "zz_jobs", {"id": "bigint"}),
+           function("a_broken", "SELECT FROM WHERE (")]
+    assert [s.key for s in plan([], new)][-1] == function_key("a_broken")
+
+
+def test_plpgsql_body_is_not_read():
+    """PL/pgSQL bodies are checked only for syntax at CREATE: no requirement is added."""
+    new = [*table("zz_jobs", col("id")),
+           function("a_count", "BEGIN RETURN (SELECT count(*) FROM zz_jobs); END", language="plpgsql")]
+    assert [s.key for s in plan([], new)] == [function_key("a_count"), table_key("zz_jobs")]
+
+
 def test_trigger_comes_after_its_new_function():
     touch = function("touch", "BEGIN RETURN NEW; END", result="trigger", language="plpgsql")
     statements = plan([files()], [files(), touch, trigger("files", "files_touch", "touch")])

@@ -1,15 +1,33 @@
-"""Functions and procedures: CREATE OR REPLACE when the result type stays, else recreate."""
+"""Functions and procedures: CREATE OR REPLACE when the result type stays, else recreate.
+
+A SQL-language function with a string body (`AS $$ … $$`) has no pg_depend entries for what
+the body names, yet PostgreSQL checks the body when it is created (check_function_bodies): the
+tables, views and functions it uses must exist by then. So the body is parsed and what it names
+becomes a requirement of the CREATE; a body that cannot be parsed makes the function wait for
+everything the migration creates (fail closed). `BEGIN ATOMIC` bodies are recorded in
+pg_depend and need none of this.
+"""
 
 from __future__ import annotations
 
+import pglast
+from pglast import ast
+from pglast.visitors import Visitor
 from psycopg import sql
 
 from momrel.schema.kinds import make
 from momrel.schema.migration import Hazard, HazardKind
+from momrel.schema.model import Key
+
+# What a SQL body can name that a migration may create: relations it reads or writes, their
+# columns, the functions it calls, the (enum) types it casts to.
+RELATION_KINDS = ("table", "view", "sequence")
+FALLBACK_KINDS = ("table", "column", "view", "function")
 
 
 def create(obj, ctx):
-    return [make(sql.SQL(obj.definition), "create", obj.key, provides=[obj.key])]
+    return [make(sql.SQL(obj.definition), "create", obj.key, provides=[obj.key],
+                 requires=body_requirements(obj, ctx.new))]
 
 
 def drop(obj, ctx):
@@ -23,4 +41,83 @@ def drop(obj, ctx):
 def alter(old, new, ctx):
     if (old.kind, old.result) != (new.kind, new.result):
         return None
-    return [make(sql.SQL(new.definition), "alter", new.key, provides=[new.key])]
+    return [make(sql.SQL(new.definition), "alter", new.key, provides=[new.key],
+                 requires=body_requirements(new, ctx.new))]
+
+
+# ---------------------------------------------------------------- SQL string bodies
+class _NamesInBody(Visitor):
+    """The relations, functions and types a parsed SQL body names, as (schema or None, name)."""
+
+    def __init__(self):
+        self.relations: set[tuple] = set()
+        self.functions: set[tuple] = set()
+        self.types: set[tuple] = set()
+
+    @staticmethod
+    def _qualified(names) -> tuple:
+        parts = tuple(n.sval for n in names if isinstance(n, ast.String))
+        return (parts[-2] if len(parts) > 1 else None, parts[-1]) if parts else (None, "")
+
+    def visit_RangeVar(self, ancestors, node):
+        self.relations.add((node.schemaname, node.relname))
+
+    def visit_FuncCall(self, ancestors, node):
+        self.functions.add(self._qualified(node.funcname))
+
+    def visit_TypeName(self, ancestors, node):
+        self.types.add(self._qualified(node.names))
+
+
+def _string_body(definition: str) -> tuple[str | None, str | None]:
+    """(language, body) of a CREATE FUNCTION/PROCEDURE as pg_get_functiondef prints it; body is
+    None for BEGIN ATOMIC (and for C functions' two-part AS)."""
+    statement = pglast.parse_sql(definition)[0].stmt
+    options = {option.defname: option.arg for option in statement.options or ()}
+    language = options.get("language")
+    language = language.sval.lower() if isinstance(language, ast.String) else None
+    body = options.get("as")
+    if isinstance(body, tuple) and len(body) == 1 and isinstance(body[0], ast.String):
+        return language, body[0].sval
+    return language, None
+
+
+def _named(catalog, kinds, wanted: set[tuple]) -> set[Key]:
+    """Objects of `kinds` whose (schema, name) is one of `wanted`; an unqualified name matches
+    in every schema (over-asking only adds an ordering edge)."""
+    found = set()
+    for key in catalog.objects:
+        if key[0] in kinds and ((key[1], key[2]) in wanted or (None, key[2]) in wanted):
+            found.add(key)
+    return found
+
+
+def _dependents_of(catalog, key: Key) -> set[Key]:
+    """Everything that depends on `key`, directly or not: never a requirement of it (a cycle)."""
+    dependents, found, work = catalog.dependents(), set(), [key]
+    while work:
+        for dependent in dependents.get(work.pop(), ()):
+            if dependent not in found:
+                found.add(dependent)
+                work.append(dependent)
+    return found
+
+
+def body_requirements(obj, catalog) -> set[Key]:
+    """What a SQL-language string body of `obj` names in `catalog` (the new side): it must
+    exist before the CREATE, which PostgreSQL validates. Unparsable: everything it could name."""
+    try:
+        language, body = _string_body(obj.definition)
+        if language != "sql" or body is None:
+            return set()
+        names = _NamesInBody()
+        names(pglast.parse_sql(body))
+    except pglast.parser.ParseError:
+        required = {key for key in catalog.objects if key[0] in FALLBACK_KINDS}
+    else:
+        relations = _named(catalog, RELATION_KINDS, names.relations)
+        columns = {key for key in catalog.objects if key[0] == "column"
+                   and ("table", key[1], key[2]) in relations}
+        required = (relations | columns | _named(catalog, ("function",), names.functions)
+                    | _named(catalog, ("enum",), names.types))
+    return required - {obj.key} - _dependents_of(catalog, obj.key)

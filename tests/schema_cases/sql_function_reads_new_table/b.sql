@@ -1,0 +1,3 @@
+CREATE TABLE t (x int);
+CREATE TABLE u (y int);
+CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql AS $$ SELECT y FROM u $$;

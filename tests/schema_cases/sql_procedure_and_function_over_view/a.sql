@@ -1,0 +1,1 @@
+CREATE TABLE jobs (id int, state text);
