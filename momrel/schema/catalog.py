@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from momrel.errors import UnsupportedObject
+from momrel.schema.facts import read_facts
 from momrel.schema.model import (Catalog, Column, Constraint, Enum, Extension, Function, Index,
                                  Key, Schema, Sequence, Table, Trigger, View)
 
@@ -69,7 +70,7 @@ class _Reader:
         self.read_functions()
         self.read_triggers()
         version = self.conn.execute("SHOW server_version").fetchone()[0]
-        return Catalog(self.objects, self.read_dependencies(), version)
+        return Catalog(self.objects, self.read_dependencies(), version, read_facts(self.conn))
 
     # ------------------------------------------------------------ refusals
     def refuse_unsupported(self) -> None:
@@ -93,7 +94,8 @@ class _Reader:
              "WHERE c.relnamespace = ANY(%s)", lambda r: f"policy {r[0]} on {r[1]}"),
             ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
              "AND (c.relrowsecurity OR c.relhassubclass OR c.relispartition "
-             "OR c.relpersistence <> 'p' OR c.reloptions IS NOT NULL) AND c.relkind IN ('r', 'm')",
+             "OR c.relpersistence <> 'p' OR (c.reloptions IS NOT NULL AND c.relkind = 'r')) "
+             "AND c.relkind IN ('r', 'm')",
              lambda r: f"table {r[0]} with row security, inheritance, partitions, storage "
                        "parameters or non-default persistence"),
             ("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -123,10 +125,10 @@ class _Reader:
 
     # ------------------------------------------------------------ objects
     def read_extensions(self) -> None:
-        for oid, name, schema in self.rows(
-                "SELECT e.oid, e.extname, n.nspname FROM pg_extension e "
+        for oid, name, schema, version in self.rows(
+                "SELECT e.oid, e.extname, n.nspname, e.extversion FROM pg_extension e "
                 "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"):
-            self.add(Extension(name, schema), "pg_extension", oid)
+            self.add(Extension(name, schema, version), "pg_extension", oid)
         # A column of an extension's type depends on the extension (created before the table).
         for classid, objid, ext_oid in self.rows(
                 "SELECT classid::regclass::text, objid, refobjid FROM pg_depend "
@@ -148,22 +150,27 @@ class _Reader:
             self.oids[("pg_type", array_oid, 0)] = enum.key
 
     def read_relations(self) -> None:
-        for oid, type_oid, array_oid, schema, name, kind, comment, view_def in self.rows(
+        for row in self.rows(
                 "SELECT c.oid, c.reltype, t.typarray, n.nspname, c.relname, c.relkind, "
                 "       obj_description(c.oid, 'pg_class'), "
-                "       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END "
+                "       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, "
+                "       CASE WHEN c.relkind IN ('v', 'm') THEN array("
+                "           SELECT ARRAY[attname, format_type(atttypid, atttypmod)] "
+                "           FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 "
+                "           AND NOT attisdropped ORDER BY attnum) END, "
+                "       c.reloptions, c.relispopulated "
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_type t ON t.oid = c.reltype "
                 "WHERE c.relkind IN ('r', 'v', 'm') AND c.relnamespace = ANY(%s) AND "
                 + _not_extension("pg_class", "c.oid") + " ORDER BY c.oid",
                 (list(self.namespaces),)):
+            (oid, type_oid, array_oid, schema, name, kind, comment, view_def, columns, options,
+             populated) = row
             if kind == "r":
                 obj = Table(schema, name, comment)
             else:
-                columns = tuple(self.rows(
-                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                    "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (oid,)))
-                obj = View(schema, name, kind == "m", view_def, tuple(map(tuple, columns)), comment)
+                obj = View(schema, name, kind == "m", view_def, tuple(map(tuple, columns)), comment,
+                           tuple(options or ()), populated)
             self.add(obj, "pg_class", oid)
             for extra in (type_oid, array_oid):
                 if extra:
@@ -217,16 +224,19 @@ class _Reader:
                 self.oids[("pg_attrdef", default_oid, 0)] = column.key
 
     def read_constraints(self) -> None:
-        for oid, schema, table, name, contype, definition, index_oid, index_name, comment in self.rows(
+        for (oid, schema, table, name, contype, definition, index_oid, index_name, comment,
+             index_comment) in self.rows(
                 "SELECT co.oid, n.nspname, c.relname, co.conname, co.contype, "
                 "       pg_get_constraintdef(co.oid), co.conindid, i.relname, "
-                "       obj_description(co.oid, 'pg_constraint') "
+                "       obj_description(co.oid, 'pg_constraint'), "
+                "       CASE WHEN i.oid IS NOT NULL THEN obj_description(i.oid, 'pg_class') END "
                 "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_class i ON i.oid = co.conindid AND co.contype IN ('p', 'u', 'x') "
                 "WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND c.relkind = 'r' "
                 "AND c.relnamespace = ANY(%s)", (list(self.namespaces),)):
-            constraint = Constraint(schema, table, name, contype, definition, index_name, comment)
+            constraint = Constraint(schema, table, name, contype, definition, index_name, comment,
+                                    index_comment)
             self.add(constraint, "pg_constraint", oid)
             if index_name:
                 self.oids[("pg_class", index_oid, 0)] = constraint.key

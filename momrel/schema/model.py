@@ -7,7 +7,7 @@ take part, because PostgreSQL appends added columns and column order is not part
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 Key = tuple  # ("table", schema, name), ("column", schema, table, name), ...
 
@@ -29,6 +29,7 @@ class Schema:
 class Extension:
     name: str
     schema: str
+    version: str = ""     # pg_extension.extversion: a migration pins it, both ways
     comment: str | None = field(default=None, compare=False)  # set by the extension itself
 
     @property
@@ -107,6 +108,7 @@ class Constraint:
     definition: str           # pg_get_constraintdef
     index_name: str | None    # the index PostgreSQL builds for p/u/x
     comment: str | None = None
+    index_comment: str | None = None  # COMMENT ON INDEX of that index
 
     @property
     def key(self) -> Key:
@@ -136,6 +138,10 @@ class View:
     definition: str           # pg_get_viewdef
     columns: tuple[tuple[str, str], ...]  # (name, type): a type change under a view shows here
     comment: str | None = None
+    # reloptions, in the order PostgreSQL keeps them: security_barrier, security_invoker, check_option (views),
+    # storage parameters (materialized views); pg_get_viewdef shows none of them.
+    options: tuple[str, ...] = ()
+    populated: bool = True    # a materialized view created WITH NO DATA is not
 
     @property
     def key(self) -> Key:
@@ -182,6 +188,8 @@ class Catalog:
     objects: dict[Key, SchemaObject]
     depends_on: dict[Key, set[Key]]
     server_version: str = ""
+    # momrel.schema.facts: the wider reading verification compares too (empty when not read).
+    facts: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[Key, SchemaObject]:
         return {key: obj for key, obj in self.objects.items() if key[0] == kind}
@@ -206,6 +214,15 @@ class Catalog:
             table_key = ("table", obj.schema, obj.table)
             return table_key if table_key in self.objects else ("view", obj.schema, obj.table)
         return None
+
+
+COMMENT_FIELDS = ("comment", "index_comment")
+
+
+def without_comments(obj):
+    """obj with its comments cleared: what is left is what CREATE and ALTER change."""
+    present = {f.name for f in fields(obj)}
+    return replace(obj, **{name: None for name in COMMENT_FIELDS if name in present})
 
 
 def describe(key: Key) -> str:

@@ -1,4 +1,8 @@
-"""COMMENT ON for every kind that carries a comment."""
+"""COMMENT ON for every kind that carries a comment.
+
+A constraint carries two: its own (COMMENT ON CONSTRAINT) and the one on the index PostgreSQL
+builds for it (COMMENT ON INDEX t_pkey), which no other object of the model holds.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ def target(obj, ctx) -> sql.Composable:
         return sql.SQL("SCHEMA {}").format(sql.Identifier(obj.name))
     if kind == "column":
         return sql.SQL("COLUMN {}.{}").format(ctx.ident(obj.schema, obj.table), sql.Identifier(obj.name))
-    if kind in ("constraint", "trigger"):
+    if kind in ("constraint", "trigger", "policy"):
         return sql.SQL("{} {} ON {}").format(sql.SQL(kind.upper()), sql.Identifier(obj.name),
                                              ctx.ident(obj.schema, obj.table))
     if kind == "function":
@@ -24,8 +28,38 @@ def target(obj, ctx) -> sql.Composable:
     return sql.SQL("{} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name))
 
 
+def _is(text: str | None) -> sql.Composable:
+    return sql.Literal(text) if text is not None else sql.SQL("NULL")
+
+
 def comment(obj, ctx):
     """The statement that sets obj's comment to what obj says (NULL removes it)."""
-    text = sql.Literal(obj.comment) if obj.comment is not None else sql.SQL("NULL")
-    return make(sql.SQL("COMMENT ON {} IS {}").format(target(obj, ctx), text), "comment", obj.key,
-                requires=[obj.key])
+    return make(sql.SQL("COMMENT ON {} IS {}").format(target(obj, ctx), _is(obj.comment)),
+                "comment", obj.key, requires=[obj.key])
+
+
+def index_comment(constraint, ctx):
+    """The comment on the index of a primary key, unique or exclusion constraint."""
+    return make(sql.SQL("COMMENT ON INDEX {} IS {}").format(
+        ctx.ident(constraint.schema, constraint.index_name), _is(constraint.index_comment)),
+        "comment", constraint.key, requires=[constraint.key])
+
+
+def on_create(obj, ctx) -> list:
+    """The comments a newly created object needs (an extension's comment is its own)."""
+    statements = []
+    if getattr(obj, "comment", None) is not None and obj.key[0] != "extension":
+        statements.append(comment(obj, ctx))
+    if getattr(obj, "index_comment", None) is not None:
+        statements.append(index_comment(obj, ctx))
+    return statements
+
+
+def changes(old, new, ctx) -> list:
+    """The comments to set on an object that exists on both sides."""
+    statements = []
+    if getattr(old, "comment", None) != getattr(new, "comment", None) and new.key[0] != "extension":
+        statements.append(comment(new, ctx))
+    if getattr(old, "index_comment", None) != getattr(new, "index_comment", None):
+        statements.append(index_comment(new, ctx))
+    return statements

@@ -1,5 +1,11 @@
 """Views and materialized views. A view whose columns only grow at the end is replaced in place
-(CREATE OR REPLACE VIEW); any other change drops and recreates it with its dependents."""
+(CREATE OR REPLACE VIEW); any other change drops and recreates it with its dependents.
+
+pg_get_viewdef gives the query only: the options (security_barrier, security_invoker,
+check_option; storage parameters of a materialized view) and whether a materialized view holds
+data are carried beside it and spelled out here, since losing a security option silently is
+the worst kind of wrong migration.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,45 @@ from momrel.schema.migration import Hazard, HazardKind
 
 def _body(obj) -> str:
     return obj.definition.strip().rstrip(";")
+
+
+def _word(obj) -> sql.Composable:
+    return sql.SQL("MATERIALIZED VIEW" if obj.materialized else "VIEW")
+
+
+def split_option(option: str) -> tuple[str, str]:
+    """`security_barrier=true` → (security_barrier, true); reloptions are stored this way."""
+    name, _, value = option.partition("=")
+    return name, value
+
+
+def option_name(name: str) -> sql.Composable:
+    """A parameter name; `toast.x` is a namespace and a name (tables' TOAST parameters)."""
+    return sql.SQL(".").join(sql.Identifier(part) for part in name.split("."))
+
+
+def option_list(options) -> sql.Composable:
+    """(a = 'x', b = '1'): values as literals, which every reloption accepts."""
+    return sql.SQL(", ").join(sql.SQL("{} = {}").format(option_name(n), sql.Literal(v))
+                              for n, v in map(split_option, options))
+
+
+def options_changes(head: sql.Composable, old_options, new_options) -> list[sql.Composable]:
+    """`<head> RESET (every old one)` then `<head> SET (every new one)`: PostgreSQL keeps options
+    in the order they were set (pg_dump prints them so), and this gives exactly the new order."""
+    if tuple(old_options) == tuple(new_options):
+        return []
+    changes = []
+    if old_options:
+        changes.append(sql.SQL("{} RESET ({})").format(
+            head, sql.SQL(", ").join(option_name(split_option(o)[0]) for o in old_options)))
+    if new_options:
+        changes.append(sql.SQL("{} SET ({})").format(head, option_list(new_options)))
+    return changes
+
+
+def _with(obj) -> sql.Composable:
+    return sql.SQL(" WITH ({})").format(option_list(obj.options)) if obj.options else sql.SQL("")
 
 
 def _recreate_hazards(obj, ctx) -> list[Hazard]:
@@ -31,25 +76,42 @@ def _recreate_hazards(obj, ctx) -> list[Hazard]:
 
 
 def create(obj, ctx):
-    word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
-    return [make(sql.SQL("CREATE {} {} AS\n{}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name),
-                                                       sql.SQL(_body(obj))),
-                 "create", obj.key, _recreate_hazards(obj, ctx), provides=[obj.key])]
+    no_data = sql.SQL("\nWITH NO DATA") if obj.materialized and not obj.populated else sql.SQL("")
+    return [make(sql.SQL("CREATE {} {}{} AS\n{}{}").format(
+        _word(obj), ctx.ident(obj.schema, obj.name), _with(obj), sql.SQL(_body(obj)), no_data),
+        "create", obj.key, _recreate_hazards(obj, ctx), provides=[obj.key])]
 
 
 def drop(obj, ctx):
-    word = "MATERIALIZED VIEW" if obj.materialized else "VIEW"
-    return [make(sql.SQL("DROP {} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name)),
+    return [make(sql.SQL("DROP {} {}").format(_word(obj), ctx.ident(obj.schema, obj.name)),
                  "drop", obj.key, [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{obj.name} disappears")]
                  if ctx.new.objects.get(obj.key) is None else [],
                  removes={obj.key} | ctx.children(ctx.old, obj.key))]
 
 
+def _same_query(old, new) -> bool:
+    return (old.materialized, old.definition, old.columns) == (new.materialized, new.definition, new.columns)
+
+
 def alter(old, new, ctx):
+    name = ctx.ident(new.schema, new.name)
+    if _same_query(old, new):
+        # Only options or the populated state differ: changed in place, nothing recreated.
+        head = sql.SQL("ALTER {} {}").format(_word(new), name)
+        statements = [make(query, "alter", new.key, provides=[new.key])
+                      for query in options_changes(head, old.options, new.options)]
+        if old.populated != new.populated:
+            no_data = sql.SQL("") if new.populated else sql.SQL(" WITH NO DATA")
+            statements.append(make(
+                sql.SQL("REFRESH MATERIALIZED VIEW {}{}").format(name, no_data), "alter", new.key,
+                [Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"readers of {new.name} wait until it is "
+                                                          "refreshed and the transaction commits")],
+                provides=[new.key]))
+        return statements
     if old.materialized or new.materialized:
         return None
     if new.columns[:len(old.columns)] != old.columns:
         return None
-    return [make(sql.SQL("CREATE OR REPLACE VIEW {} AS\n{}").format(ctx.ident(new.schema, new.name),
-                                                                    sql.SQL(_body(new))),
+    # CREATE OR REPLACE VIEW replaces the options with the ones it names (none: all reset).
+    return [make(sql.SQL("CREATE OR REPLACE VIEW {}{} AS\n{}").format(name, _with(new), sql.SQL(_body(new))),
                  "alter", new.key, provides=[new.key])]

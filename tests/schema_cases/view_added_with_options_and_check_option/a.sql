@@ -1,0 +1,5 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY,
+    path text NOT NULL,
+    status text NOT NULL
+);
