@@ -22,7 +22,7 @@ from momrel.schema.model import Catalog, describe
 from momrel.schema.parse import ParsedSchema, parse_schema
 from momrel.schema.plan import plan_changes
 from momrel.schema.probe import Probe
-from momrel.schema.scratch import ScratchServer, connect_in_schema, load_schema
+from momrel.schema.scratch import ScratchServer, concurrently, connect_in_schema, load_schema
 from momrel.schema.source import SchemaSource
 from momrel.schema.startpoint import starting_point
 from momrel.schema.verify import compare
@@ -48,22 +48,25 @@ def unmatched_renames(renames, old: Catalog, new: Catalog, applied: list[Stateme
 
 def plan_direction(conn, old: Catalog, new: Catalog, renames, target: str, probe,
                    notes: list[str] | None = None, where: str = "", old_spec: str = "") -> list[Statement]:
-    """Renames run on `conn` (the old side, changed in place), then the rest of the plan."""
+    """Renames, then the rest of the plan. The renames run on `conn` (the old side) so that
+    PostgreSQL rewrites every definition naming the old names, in a transaction rolled back
+    once the renamed side is read: the database stays at the old side, where verification
+    runs the whole migration, renames included."""
     ident = Context(target, old, new).ident
     done: list[Statement] = []
     original = old
-    for rule in (lambda c: rename_rules.declared_table_renames(renames, c, new, ident),
-                 lambda c: rename_rules.declared_column_renames(renames, c, new, ident),
-                 lambda c: rename_rules.derived_renames(c, new, ident)):
-        statements = rule(old)
-        if statements:
-            with conn.transaction():
+    with conn.transaction(force_rollback=True):
+        for rule in (lambda c: rename_rules.declared_table_renames(renames, c, new, ident),
+                     lambda c: rename_rules.declared_column_renames(renames, c, new, ident),
+                     lambda c: rename_rules.derived_renames(c, new, ident)):
+            statements = rule(old)
+            if statements:
                 for statement in statements:
                     conn.execute(statement.sql)
-            for statement in statements:
-                statement.parent = new.parent(statement.key)
-            old = read_catalog(conn)
-            done += statements
+                for statement in statements:
+                    statement.parent = new.parent(statement.key)
+                old = read_catalog(conn)
+                done += statements
     if notes is not None:
         notes += unmatched_renames(renames, original, new, done, where, old_spec)
     return done + plan_changes(old, new, target, probe)
@@ -104,12 +107,12 @@ def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scrat
     old_parse = parse_schema(old_source.text, old_source.where, target)
     new_parse = parse_schema(new_source.text, new_source.where, target)
     reverse = None
-    with scratch.database() as url_a, scratch.database() as url_b:
-        load_schema(url_a, old_source.text, old_source.where, target)
-        load_schema(url_b, new_source.text, new_source.where, target)
+    with scratch.databases(2) as (url_a, url_b):
+        concurrently(lambda: load_schema(url_a, old_source.text, old_source.where, target),
+                     lambda: load_schema(url_b, new_source.text, new_source.where, target))
         with connect_in_schema(url_a, target, autocommit=True) as conn_a, \
                 connect_in_schema(url_b, target, autocommit=True) as conn_b:
-            catalog_a, catalog_b = read_catalog(conn_a), read_catalog(conn_b)
+            catalog_a, catalog_b = concurrently(lambda: read_catalog(conn_a), lambda: read_catalog(conn_b))
             up_notes: list[str] = []
             up_statements = plan_direction(conn_a, catalog_a, catalog_b, new_parse.renames, target,
                                            Probe(conn_b), up_notes, new_source.where, old_source.spec)
@@ -121,14 +124,15 @@ def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scrat
                                                  target, Probe(conn_a))
                 reverse = _migration(new_source, old_source, target, "down", down_statements,
                                      catalog_b, new_parse, old_parse, scratch.version, up_notes)
-    if verify:
-        checks = [verify_migration(up, old_source, catalog_b, scratch)]
-        if reverse is not None:
-            checks.append(verify_migration(reverse, new_source, catalog_a, scratch))
-        for migration in (up, reverse):
-            if migration is not None:
-                migration.checks = checks
-                migration.verified = True
+        if verify:
+            # Planning left both databases as loaded: each is the FROM side of one direction
+            # (the executor's start check proves it), so both verify at once, in place.
+            checks = concurrently(lambda: verify_in(url_a, up, catalog_b),
+                                  *([lambda: verify_in(url_b, reverse, catalog_a)] if reverse else []))
+            for migration in (up, reverse):
+                if migration is not None:
+                    migration.checks = checks
+                    migration.verified = True
     for migration in (up, reverse):
         if migration is not None:
             migration.seconds = time.monotonic() - started
@@ -137,28 +141,33 @@ def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scrat
 
 def verify_migration(migration: Migration, source: SchemaSource, expected: Catalog,
                      scratch: ScratchServer) -> str:
-    """Build the FROM side in a scratch database, run the migration through the executor an
-    upgrade uses (start check included), and compare the catalog with `expected`; raise
-    VerificationFailed, or return what was checked."""
-    name = f"{migration.source.spec} → {migration.result.spec}"
+    """Build the FROM side in a scratch database, then check the migration there (verify_in)."""
     with scratch.database() as url:
         load_schema(url, source.text, source.where, migration.schema)
-        with connect_in_schema(url, migration.schema, autocommit=True) as conn:
-            try:
-                apply_migration(conn, migration)
-            except MigrationFailed as failure:
-                raise VerificationFailed(f"the migration failed in the scratch database at "
-                                         f"`{failure.statement.first_line[:160]}`: {failure.cause}") from None
-            actual = read_catalog(conn)
-            problems = compare(actual, expected)
-            if problems:
-                raise VerificationFailed(
-                    f"verification failed ({name}): after the migration, {len(problems)} "
-                    f"object(s) differ from {migration.result.spec}: " + "; ".join(problems[:8]))
-            again = plan_changes(actual, expected, migration.schema, Probe(conn))
-            if again:
-                raise VerificationFailed(
-                    f"verification failed ({name}): a second diff is not empty: "
-                    + "; ".join(s.first_line for s in again[:5]))
+        return verify_in(url, migration, expected)
+
+
+def verify_in(url: str, migration: Migration, expected: Catalog) -> str:
+    """Run the migration on the scratch database at `url`, which holds its FROM side, through
+    the executor an upgrade uses (start check included), and compare the catalog with
+    `expected`; raise VerificationFailed, or return what was checked."""
+    name = f"{migration.source.spec} → {migration.result.spec}"
+    with connect_in_schema(url, migration.schema, autocommit=True) as conn:
+        try:
+            apply_migration(conn, migration)
+        except MigrationFailed as failure:
+            raise VerificationFailed(f"the migration failed in the scratch database at "
+                                     f"`{failure.statement.first_line[:160]}`: {failure.cause}") from None
+        actual = read_catalog(conn)
+        problems = compare(actual, expected)
+        if problems:
+            raise VerificationFailed(
+                f"verification failed ({name}): after the migration, {len(problems)} "
+                f"object(s) differ from {migration.result.spec}: " + "; ".join(problems[:8]))
+        again = plan_changes(actual, expected, migration.schema, Probe(conn))
+        if again:
+            raise VerificationFailed(
+                f"verification failed ({name}): a second diff is not empty: "
+                + "; ".join(s.first_line for s in again[:5]))
     return (f"{name}: applied to {migration.source.spec} in a scratch database by the migration "
             f"executor, the catalog equals {migration.result.spec}; a second diff is empty")
