@@ -139,10 +139,10 @@ def test_bad_input_is_one_line_with_its_exit_code(tagged_repo, args, message, ex
 
 def test_unsupported_statement_names_file_and_line(tagged_repo):
     text = (tagged_repo.root / SCHEMA).read_text()
-    (tagged_repo.root / SCHEMA).write_text(text + "\nALTER TABLE files ENABLE ROW LEVEL SECURITY;\n")
+    (tagged_repo.root / SCHEMA).write_text(text + "\nALTER TABLE files ALTER COLUMN path SET STATISTICS 500;\n")
     line = len(text.splitlines()) + 2
     error = one_line_error(tagged_repo.momrel("schema", "diff", "v2", "WORKTREE"), 2)
-    assert f"{SCHEMA}:{line}: ALTER TABLE … ENABLE ROW SECURITY is not supported" in error
+    assert f"{SCHEMA}:{line}: ALTER TABLE … SET STATISTICS is not supported" in error
 
 
 def test_sql_error_in_schema_names_file_and_line(tagged_repo):
@@ -249,3 +249,29 @@ def test_normalize_keeps_each_rename_annotation_with_its_table_or_column(tmp_pat
     assert renames == [(r.kind, r.table, r.old, r.new) for r in parse_schema(out, "b", "public").renames]
     assert len(renames) == 3
     assert normalize(out) == out
+
+
+# A side is loaded in one round trip; only a failure runs it again statement by statement, so
+# the error still names the file and line of the statement PostgreSQL refused.
+LOAD_ERRORS = [
+    # No position from the server: the line is that of the refused statement.
+    ("CREATE TABLE a (id integer);\n\n-- again\nCREATE TABLE a (id integer);\n"
+     "CREATE TABLE b (id integer);\n", 'f.sql:4: PostgreSQL refused it: relation "a" already exists'),
+    # A position inside a statement of several lines: the line of that position.
+    ("CREATE TABLE a (id integer);\nCREATE VIEW v AS\n    SELECT id,\n           missing\n    FROM a;\n",
+     'f.sql:4: PostgreSQL refused it: column "missing" does not exist'),
+]
+
+
+@pytest.mark.parametrize("text, message", LOAD_ERRORS)
+def test_load_error_names_the_line_of_the_refused_statement(pg_server, text, message):
+    from momrel.schema.scratch import connect_in_schema, load_schema
+
+    with ScratchServer(pg_server.url("postgres")) as scratch, scratch.database() as url:
+        with raises_momrel_error(2) as failure:
+            load_schema(url, text, "f.sql", "public")
+        assert str(failure.value) == message
+        with connect_in_schema(url, "public") as conn:  # one transaction: nothing was left behind
+            assert conn.execute("SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b', 'v')"
+                                ).fetchone()[0] == 0
+
