@@ -1,11 +1,13 @@
 """`momrel schema diff`: two schema sources → a verified, ordered migration.
 
-parse (pglast, fail closed) → load each side into a scratch database → read both catalogs →
-renames (declared, then derived) run on the old side → plan (a momrel.schema.migration.Migration,
-recording the old side's starting point) → verify: the executor (momrel.schema.apply) runs it on a
-fresh copy of the old side, the catalog is compared with the new one, a second diff must be empty;
-with --down the reverse migration is verified the same way against the old catalog. Rendering
-(SQL, Markdown, JSON) comes last, from the verified model.
+parse (pglast, fail closed: only statements momrel models reach the server) → load each side into
+a scratch database, both at once → read both catalogs → renames (declared, then derived) run on
+the old side in a transaction rolled back after → plan (a momrel.schema.migration.Migration,
+recording the old side's starting point) → verify: the executor (momrel.schema.apply) runs it in
+the old side's database, the catalog is compared with the new one, a second diff must be empty;
+with --down the reverse migration is verified the same way in the new side's database against
+the old catalog, at the same time. Rendering (SQL, Markdown, JSON) comes last, from the verified
+model.
 """
 
 from __future__ import annotations
