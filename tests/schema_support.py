@@ -49,4 +49,8 @@ def schema_dump(url: str, schema: str) -> str:
         return match.group(1) + ",\n".join(sorted(lines)) + "\n);"
 
     text = re.sub(r"(CREATE TABLE [^\n]+ \(\n)(.*?)\n\);", sort_columns, text, flags=re.S)
+    # An object's GRANT/REVOKE lines follow its acl, whose order is the order grants were made:
+    # it means nothing to PostgreSQL's checks, and a migration cannot reproduce it.
+    text = re.sub(r"(?:^(?:GRANT|REVOKE) [^\n]*\n)+",
+                  lambda m: "".join(sorted(m.group(0).splitlines(keepends=True))), text, flags=re.M)
     return re.sub(r"\n{2,}", "\n\n", text).strip()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
+from psycopg import sql
 
 from momrel.schema.diff import diff
 from momrel.schema.render import script_body
@@ -33,8 +35,16 @@ def _source(folder: Path, name: str) -> SchemaSource:
     return SchemaSource(name, name, (folder / name).read_text(encoding="utf-8"), None, name)
 
 
+# Roles the cases GRANT to. Roles are the server's, not a schema file's: they must exist.
+CASE_ROLES = ("momentry_reader", "momentry_app")
+
+
 @pytest.fixture(scope="module")
 def scratch(pg_server):
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as conn:
+        for role in CASE_ROLES:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
     with ScratchServer(pg_server.url("postgres")) as server:
         yield server
 

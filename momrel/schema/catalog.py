@@ -11,6 +11,8 @@ UnsupportedObject instead of being left out of the diff.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 from psycopg import sql
 
@@ -33,6 +35,39 @@ def _not_extension(catalog: str, oid_column: str) -> str:
         "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {}::regclass "
         "AND e.objid = {} AND e.deptype = 'e')"
     ).format(sql.Literal(catalog), sql.Identifier(*oid_column.split("."))).as_string(None)
+
+
+# (catalog, oid, subid, grantee, privilege, grantable) for each privilege on a schema, relation,
+# column, function or enum type: the acl, or the kind's default when it is NULL, without the
+# owner's own entries (owners are not part of the schema). The target schema's own privileges
+# are the database's setup, not the (schema-neutral) file's: they are left out.
+_GRANTEE = "CASE WHEN a.grantee = 0 THEN '' ELSE pg_get_userbyid(a.grantee) END"
+_PRIVILEGES = (
+    "SELECT 'pg_namespace', n.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
+    "FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
+    "WHERE n.oid = ANY(%(namespaces)s) AND n.nspname <> current_schema() AND a.grantee <> n.nspowner "
+    "UNION ALL "
+    "SELECT 'pg_class', c.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
+    "FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault("
+    "    CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))) a "
+    "WHERE c.relnamespace = ANY(%(namespaces)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S') "
+    "AND a.grantee <> c.relowner AND " + _not_extension("pg_class", "c.oid") + " "
+    "UNION ALL "
+    "SELECT 'pg_class', c.oid, x.attnum, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
+    "FROM pg_class c JOIN pg_attribute x ON x.attrelid = c.oid, aclexplode(x.attacl) a "
+    "WHERE c.relnamespace = ANY(%(namespaces)s) AND c.relkind IN ('r', 'p') AND x.attnum > 0 "
+    "AND NOT x.attisdropped AND a.grantee <> c.relowner AND " + _not_extension("pg_class", "c.oid") + " "
+    "UNION ALL "
+    "SELECT 'pg_proc', p.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
+    "FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a "
+    "WHERE p.pronamespace = ANY(%(namespaces)s) AND p.prokind IN ('f', 'p') "
+    "AND a.grantee <> p.proowner AND " + _not_extension("pg_proc", "p.oid") + " "
+    "UNION ALL "
+    "SELECT 'pg_type', t.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
+    "FROM pg_type t, aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a "
+    "WHERE t.typnamespace = ANY(%(namespaces)s) AND t.typtype = 'e' "
+    "AND a.grantee <> t.typowner AND " + _not_extension("pg_type", "t.oid")
+)
 
 
 def read_catalog(conn: psycopg.Connection) -> Catalog:
@@ -69,6 +104,7 @@ class _Reader:
         self.read_indexes()
         self.read_functions()
         self.read_triggers()
+        self.read_privileges()
         version = self.conn.execute("SHOW server_version").fetchone()[0]
         return Catalog(self.objects, self.read_dependencies(), version, read_facts(self.conn))
 
@@ -111,8 +147,9 @@ class _Reader:
             ("SELECT conname FROM pg_constraint WHERE connamespace = ANY(%s) AND contypid <> 0",
              lambda r: f"domain constraint {r[0]}"),
             ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
-             "AND c.relkind IN ('r', 'v', 'm', 'S') AND c.relacl IS NOT NULL",
-             lambda r: f"privileges (GRANT) on {r[0]}"),
+             "AND c.relkind IN ('v', 'm') AND EXISTS (SELECT 1 FROM pg_attribute a "
+             "WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)",
+             lambda r: f"column privileges (GRANT … (column)) on view {r[0]}"),
             ("SELECT collname FROM pg_collation WHERE collnamespace = ANY(%s)",
              lambda r: f"collation {r[0]}"),
             ("SELECT oprname FROM pg_operator WHERE oprnamespace = ANY(%s) AND "
@@ -276,6 +313,20 @@ class _Reader:
                 (list(self.namespaces),)):
             shape = definition.replace(f"TRIGGER {quoted_name} ", "TRIGGER ", 1)
             self.add(Trigger(schema, table, name, definition, comment, shape), "pg_trigger", oid)
+
+    def read_privileges(self) -> None:
+        """Each object's privileges as (grantee, privilege, grantable), grantee '' for PUBLIC.
+        A NULL acl means the kind's default (acldefault), so a default written out by
+        GRANT/REVOKE compares equal to one never touched; the owner's own entries are left out."""
+        held: dict[Key, set] = {key: set() for key, obj in self.objects.items()
+                                if hasattr(obj, "privileges")}
+        for catalog, oid, subid, grantee, privilege, grantable in self.rows(
+                _PRIVILEGES, {"namespaces": list(self.namespaces)}):
+            key = self.oids.get((catalog, oid, subid))
+            if key in held:
+                held[key].add((grantee, privilege, grantable))
+        for key, privileges in held.items():
+            self.objects[key] = replace(self.objects[key], privileges=tuple(sorted(privileges)))
 
     # ------------------------------------------------------------ dependencies
     def read_dependencies(self) -> dict[Key, set[Key]]:

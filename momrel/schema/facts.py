@@ -27,7 +27,7 @@ _QUERIES = {
         SELECT (pg_identify_object('pg_class'::regclass, c.oid, 0)).identity, c.relkind::text,
                json_build_array(c.relpersistence, c.reloptions,
                                 c.relispopulated, c.relrowsecurity, c.relforcerowsecurity,
-                                c.relreplident, (SELECT array_agg(a::text ORDER BY a::text) FROM unnest(c.relacl) a),
+                                c.relreplident, (SELECT array_agg(a::text ORDER BY a::text) FROM unnest(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a),
                                 (SELECT t.reloptions FROM pg_class t WHERE t.oid = c.reltoastrelid),
                                 pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid),
                                 (SELECT array_agg(p.inhparent::regclass::text ORDER BY p.inhseqno)
@@ -58,20 +58,20 @@ _QUERIES = {
         FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace""",
     "function": f"""
         SELECT (pg_identify_object('pg_proc'::regclass, p.oid, 0)).identity, 'function',
-               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(p.proacl) x),
+               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) x),
                                 pg_get_functiondef(p.oid))::text
         FROM pg_proc p
         WHERE p.pronamespace IN ({_USER_NAMESPACE}) AND p.prokind IN ('f', 'p')
           AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_proc'", oid="p.oid")}""",
     "type": f"""
         SELECT (pg_identify_object('pg_type'::regclass, t.oid, 0)).identity, 'type',
-               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(t.typacl) x))::text
+               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(t.typacl, acldefault('T', t.typowner))) x))::text
         FROM pg_type t
         WHERE t.typnamespace IN ({_USER_NAMESPACE}) AND t.typtype IN ('e', 'd', 'r', 'c') AND t.typrelid = 0
           AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_type'", oid="t.oid")}""",
     "schema": f"""
         SELECT n.nspname, 'schema',
-               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(n.nspacl) x))::text
+               json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(n.nspacl, acldefault('n', n.nspowner))) x))::text
         FROM pg_namespace n WHERE n.oid IN ({_USER_NAMESPACE})""",
     "trigger": f"""
         SELECT (pg_identify_object('pg_trigger'::regclass, t.oid, 0)).identity, 'trigger',

@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 Key = tuple  # ("table", schema, name), ("column", schema, table, name), ...
+# A privilege on an object: (grantee, privilege, with grant option), grantee "" for PUBLIC.
+# The owner's own are not part of the schema: who runs the migration owns what it creates.
+Privilege = tuple[str, str, bool]
+# What PostgreSQL grants on a new object besides its owner (acldefault), the default of
+# `privileges`: EXECUTE on functions and procedures, USAGE on types, to PUBLIC; else nothing.
+EXECUTE_TO_PUBLIC: tuple[Privilege, ...] = (("", "EXECUTE", False),)
+USAGE_TO_PUBLIC: tuple[Privilege, ...] = (("", "USAGE", False),)
 
 KINDS = ("schema", "extension", "enum", "sequence", "function", "table", "column",
          "constraint", "index", "view", "trigger")
@@ -19,6 +26,7 @@ KINDS = ("schema", "extension", "enum", "sequence", "function", "table", "column
 class Schema:
     name: str
     comment: str | None = None
+    privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -43,6 +51,7 @@ class Enum:
     name: str
     labels: tuple[str, ...]
     comment: str | None = None
+    privileges: tuple[Privilege, ...] = USAGE_TO_PUBLIC  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -63,6 +72,7 @@ class Sequence:
     owned_by: tuple[str, str] | None  # (table, column) in the same schema
     identity: bool                    # the hidden sequence of an identity column
     comment: str | None = None
+    privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -74,6 +84,7 @@ class Table:
     schema: str
     name: str
     comment: str | None = None
+    privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -93,6 +104,7 @@ class Column:
     collation: str | None     # only when it differs from the type's default
     comment: str | None = None
     position: int = field(default=0, compare=False)
+    privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -142,6 +154,7 @@ class View:
     # storage parameters (materialized views); pg_get_viewdef shows none of them.
     options: tuple[str, ...] = ()
     populated: bool = True    # a materialized view created WITH NO DATA is not
+    privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -157,6 +170,7 @@ class Function:
     result: str | None        # pg_get_function_result: CREATE OR REPLACE cannot change it
     definition: str           # pg_get_functiondef
     comment: str | None = None
+    privileges: tuple[Privilege, ...] = EXECUTE_TO_PUBLIC  # sorted; GRANT/REVOKE (kinds/privileges.py)
 
     @property
     def key(self) -> Key:
@@ -223,6 +237,13 @@ def without_comments(obj):
     """obj with its comments cleared: what is left is what CREATE and ALTER change."""
     present = {f.name for f in fields(obj)}
     return replace(obj, **{name: None for name in COMMENT_FIELDS if name in present})
+
+
+def without_comments_and_privileges(obj):
+    """obj without its comments and privileges: what is left is what CREATE and ALTER change
+    (COMMENT ON and GRANT/REVOKE change the rest)."""
+    obj = without_comments(obj)
+    return replace(obj, privileges=()) if hasattr(obj, "privileges") else obj
 
 
 def describe(key: Key) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pglast
 from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
+from pglast.enums import AlterTableType, ObjectType, RoleSpecType
 
 from momrel.errors import SchemaParseError
 from momrel.schema.model import Key
@@ -39,8 +39,15 @@ COMMENT_TARGETS = {
     ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_TABCONSTRAINT, ObjectType.OBJECT_SCHEMA,
 }
 
+# What GRANT and REVOKE may act on (TABLE covers views, materialized views and columns too).
+GRANT_TARGETS = {
+    ObjectType.OBJECT_TABLE, ObjectType.OBJECT_SEQUENCE, ObjectType.OBJECT_FUNCTION,
+    ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE, ObjectType.OBJECT_SCHEMA,
+    ObjectType.OBJECT_TYPE,
+}
+
 SUPPORTED = ("CREATE SCHEMA/EXTENSION/TABLE/INDEX/SEQUENCE/TYPE … AS ENUM/VIEW/MATERIALIZED VIEW/"
-             "FUNCTION/PROCEDURE/TRIGGER, ALTER TABLE/SEQUENCE/TYPE … ADD VALUE, COMMENT ON, SET")
+             "FUNCTION/PROCEDURE/TRIGGER, ALTER TABLE/SEQUENCE/TYPE … ADD VALUE, COMMENT ON, GRANT/REVOKE, SET")
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,13 @@ def _check_statement(node: ast.Node, text: str, at: str) -> None:
     elif isinstance(node, ast.VariableSetStmt):
         if (node.name or "").lower() == "search_path":
             refuse("SET search_path (schema files are schema-neutral)")
+    elif isinstance(node, ast.GrantStmt):
+        _check_grant(node, refuse)
+    elif isinstance(node, ast.GrantRoleStmt):
+        refuse("GRANT/REVOKE of a role to a role (roles live outside the schema file)")
+    elif isinstance(node, ast.AlterDefaultPrivilegesStmt):
+        refuse("ALTER DEFAULT PRIVILEGES (it acts on objects created later; grant on each object "
+               "instead)")
     elif isinstance(node, ast.CreateSchemaStmt):
         if node.schemaElts:
             refuse("CREATE SCHEMA with elements")
@@ -185,6 +199,15 @@ def _check_statement(node: ast.Node, text: str, at: str) -> None:
                                ast.AlterSeqStmt, ast.CreateEnumStmt, ast.AlterEnumStmt,
                                ast.ViewStmt, ast.CreateFunctionStmt)):
         refuse(_statement_words(text))
+
+
+def _check_grant(node: ast.GrantStmt, refuse) -> None:
+    word = "GRANT" if node.is_grant else "REVOKE"
+    if node.objtype not in GRANT_TARGETS:
+        refuse(f"{word} … ON {node.objtype.name.removeprefix('OBJECT_').replace('_', ' ')}")
+    if node.grantor is not None and node.grantor.roletype not in (RoleSpecType.ROLESPEC_CURRENT_USER,
+                                                                  RoleSpecType.ROLESPEC_CURRENT_ROLE):
+        refuse(f"{word} … GRANTED BY a role (the grantor is whoever runs the migration)")
 
 
 def _schema_of(relation, target_schema: str) -> str:

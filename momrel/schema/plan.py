@@ -20,7 +20,8 @@ import heapq
 from momrel.errors import PlanError, SchemaRefused
 from momrel.schema.kinds import (Context, comments, constraints, enums, functions,
                                  indexes, schemas, sequences, tables, triggers, views)
-from momrel.schema.model import Catalog, Key, describe, without_comments
+from momrel.schema.kinds import privileges
+from momrel.schema.model import Catalog, Key, describe, without_comments_and_privileges
 from momrel.schema.migration import SECTIONS, Action, Facet, Hazard, HazardKind, Statement
 
 
@@ -63,7 +64,8 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
     recreate: set[Key] = set()
     alters: dict[Key, list[Statement]] = {}
     for key in sorted(both):
-        if without_comments(old.objects[key]) == without_comments(new.objects[key]):
+        if without_comments_and_privileges(old.objects[key]) == \
+                without_comments_and_privileges(new.objects[key]):
             continue
         statements = GENERATORS[key[0]].alter(old.objects[key], new.objects[key], ctx)
         if statements is None:
@@ -88,14 +90,18 @@ def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[St
         if key in provided_by_table:
             continue
         obj = new.objects[key]
-        groups.append(GENERATORS[key[0]].create(obj, ctx) + comments.on_create(obj, ctx))
+        groups.append(GENERATORS[key[0]].create(obj, ctx) + comments.on_create(obj, ctx)
+                      + privileges.on_create(obj, ctx))
     for key in sorted(alters):
         groups.append(alters[key])
     for key in sorted(both - recreate):
         groups.append(comments.changes(old.objects[key], new.objects[key], ctx))
+        groups.append(privileges.changes(old.objects[key], new.objects[key], ctx))
     for key in sorted(only_new):  # columns created with their table still carry comments
         if key in provided_by_table and new.objects[key].comment is not None:
             groups.append([comments.comment(new.objects[key], ctx)])
+        if key in provided_by_table:  # and their grants
+            groups.append(privileges.on_create(new.objects[key], ctx))
     groups = [g for g in groups if g]
     _flag_lookalike_renames(groups, old, new, only_old, only_new)
     return order(groups, old, new, recreate)

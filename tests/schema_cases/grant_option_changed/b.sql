@@ -1,0 +1,7 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY,
+    path text NOT NULL
+);
+GRANT SELECT ON files TO momentry_app WITH GRANT OPTION;
+GRANT INSERT ON files TO momentry_app;
+GRANT SELECT ON files TO momentry_reader;
