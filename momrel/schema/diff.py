@@ -12,9 +12,11 @@ model.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from momrel.errors import MigrationFailed, VerificationFailed
+from momrel.errors import MigrationFailed, MomrelError, VerificationFailed
 from momrel.schema import renames as rename_rules
 from momrel.schema.apply import apply_migration
 from momrel.schema.catalog import read_catalog
@@ -106,12 +108,8 @@ def diff(old_source: SchemaSource, new_source: SchemaSource, target: str, scratc
 def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scratch: ScratchServer,
           down: bool, verify: bool) -> tuple[Migration, Migration | None]:
     started = time.monotonic()
-    old_parse = parse_schema(old_source.text, old_source.where, target)
-    new_parse = parse_schema(new_source.text, new_source.where, target)
     reverse = None
-    with scratch.databases(2) as (url_a, url_b):
-        concurrently(lambda: load_schema(url_a, old_source.text, old_source.where, target),
-                     lambda: load_schema(url_b, new_source.text, new_source.where, target))
+    with _loaded_sides(old_source, new_source, target, scratch) as (old_parse, new_parse, url_a, url_b):
         with connect_in_schema(url_a, target, autocommit=True) as conn_a, \
                 connect_in_schema(url_b, target, autocommit=True) as conn_b:
             catalog_a, catalog_b = concurrently(lambda: read_catalog(conn_a), lambda: read_catalog(conn_b))
@@ -139,6 +137,29 @@ def _plan(old_source: SchemaSource, new_source: SchemaSource, target: str, scrat
         if migration is not None:
             migration.seconds = time.monotonic() - started
     return up, reverse
+
+
+@contextlib.contextmanager
+def _loaded_sides(old_source: SchemaSource, new_source: SchemaSource, target: str,
+                  scratch: ScratchServer):
+    """Each side parsed, then loaded into a scratch database of its own (only statements the
+    parse admits reach the server); yields both parses and both URLs. The old side loads while
+    the new one is parsed, the new one beside it. Errors come as when all ran in turn: parse
+    errors (old, new), then a scratch database that cannot be created, then load errors."""
+    old_parse = parse_schema(old_source.text, old_source.where, target)
+    with contextlib.ExitStack() as stack:
+        try:
+            url_a, url_b = stack.enter_context(scratch.databases(2))
+        except MomrelError:
+            parse_schema(new_source.text, new_source.where, target)
+            raise
+        with ThreadPoolExecutor(max_workers=2) as pool:  # its exit waits for both loads
+            loads = [pool.submit(load_schema, url_a, old_source.text, old_source.where, target)]
+            new_parse = parse_schema(new_source.text, new_source.where, target)
+            loads.append(pool.submit(load_schema, url_b, new_source.text, new_source.where, target))
+        for load in loads:
+            load.result()
+        yield old_parse, new_parse, url_a, url_b
 
 
 def verify_migration(migration: Migration, source: SchemaSource, expected: Catalog,
