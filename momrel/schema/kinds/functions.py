@@ -10,6 +10,8 @@ pg_depend and need none of this.
 
 from __future__ import annotations
 
+import re
+
 import pglast
 from pglast import ast
 from pglast.visitors import Visitor
@@ -104,20 +106,58 @@ def _dependents_of(catalog, key: Key) -> set[Key]:
 
 
 def body_requirements(obj, catalog) -> set[Key]:
-    """What a SQL-language string body of `obj` names in `catalog` (the new side): it must
-    exist before the CREATE, which PostgreSQL validates. Unparsable: everything it could name."""
+    """What a string body of `obj` names in `catalog` (the new side) that must exist before the
+    CREATE, which PostgreSQL validates: for SQL, everything the body names (unparsable:
+    everything it could name); for PL/pgSQL, the types its DECLARE sections name."""
     try:
         language, body = _string_body(obj.definition)
-        if language != "sql" or body is None:
+        if body is None or language not in ("sql", "plpgsql"):
             return set()
-        names = _NamesInBody()
-        names(pglast.parse_sql(body))
+        if language == "plpgsql":
+            required = _declared_types(body, catalog)
+        else:
+            names = _NamesInBody()
+            names(pglast.parse_sql(body))
+            relations = _named(catalog, RELATION_KINDS, names.relations)
+            columns = {key for key in catalog.objects if key[0] == "column"
+                       and ("table", key[1], key[2]) in relations}
+            required = (relations | columns | _named(catalog, ("function",), names.functions)
+                        | _named(catalog, ("enum",), names.types))
     except pglast.parser.ParseError:
         required = {key for key in catalog.objects if key[0] in FALLBACK_KINDS}
-    else:
-        relations = _named(catalog, RELATION_KINDS, names.relations)
-        columns = {key for key in catalog.objects if key[0] == "column"
-                   and ("table", key[1], key[2]) in relations}
-        required = (relations | columns | _named(catalog, ("function",), names.functions)
-                    | _named(catalog, ("enum",), names.types))
     return required - {obj.key} - _dependents_of(catalog, obj.key)
+
+
+# ---------------------------------------------------------------- PL/pgSQL declarations
+# PL/pgSQL compiles its declarations at CREATE (check_function_bodies), resolving each variable's
+# type: `r files%ROWTYPE`, `v files.path%TYPE`, `rows files[]`, `s job_state`. The statements
+# are checked only for syntax. pglast's parse_plpgsql resolves types itself and fails on an
+# array of a row type, so the DECLARE sections are scanned instead: every (qualified) name in
+# them that is a table, view, enum or column of the new catalog becomes a requirement. Reading
+# too much (a variable named like a table) only adds an ordering edge.
+_NOISE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
+_DECLARE = re.compile(r"\bdeclare\b(.*?)(?=\bbegin\b)", re.IGNORECASE | re.DOTALL)
+_PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+_QUALIFIED = re.compile(rf"{_PART}(?:\s*\.\s*{_PART})*(?:\s*%\s*(?:row)?type\b)?", re.IGNORECASE)
+DECLARED_KINDS = ("table", "view", "enum")
+
+
+def _unquoted(part: str) -> str:
+    part = part.strip()
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part.lower()
+
+
+def _declared_types(body: str, catalog) -> set[Key]:
+    wanted_types: set[tuple] = set()
+    wanted_columns: set[tuple] = set()
+    for section in _DECLARE.findall(_NOISE.sub(" ", body)):
+        for match in _QUALIFIED.finditer(section):
+            text = re.sub(r"\s*%\s*(?:row)?type$", "", match.group(0), flags=re.IGNORECASE)
+            parts = tuple(_unquoted(p) for p in re.findall(_PART, text))
+            wanted_types.add((parts[-2] if len(parts) > 1 else None, parts[-1]))
+            if len(parts) > 1:  # table.column%TYPE, or schema.table.column%TYPE
+                wanted_types.add((parts[-3] if len(parts) > 2 else None, parts[-2]))
+                wanted_columns.add((parts[-3] if len(parts) > 2 else None, parts[-2], parts[-1]))
+    columns = {key for key in catalog.objects if key[0] == "column"
+               and ((key[1], key[2], key[3]) in wanted_columns or (None, key[2], key[3]) in wanted_columns)}
+    return _named(catalog, DECLARED_KINDS, wanted_types) | columns

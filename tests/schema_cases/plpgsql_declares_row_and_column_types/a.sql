@@ -1,0 +1,3 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY
+);
