@@ -1,4 +1,4 @@
-"""Ask PostgreSQL, not a rule table, whether a change rewrites a table.
+"""Ask PostgreSQL, not a rule table, whether a change rewrites a table (or can run at all).
 
 Each probe runs on a scratch database holding the new schema, on a one-row temporary table,
 inside a transaction that is rolled back. A probe that cannot run answers "rewrites" (the
@@ -8,6 +8,7 @@ hazard is then reported rather than missed).
 from __future__ import annotations
 
 import psycopg
+import psycopg.errors
 from psycopg import sql
 
 
@@ -61,3 +62,20 @@ class Probe:
             # An implicit cast into a type with a modifier (text → varchar(10)) can still fail.
             return row is not None and row[0] == "i" and "(" not in new.data_type
         return bool(self._rolled_back(work))
+
+    def type_change_has_no_cast(self, old, retype: sql.Composable) -> bool:
+        """PostgreSQL refuses the very `TYPE … USING …` clause the migration would run: there is
+        no cast from the old type (enums go through text, in the clause itself). Only that refusal
+        answers yes; a probe that cannot run otherwise (a type this side lacks) answers no and
+        leaves the question to verification."""
+        try:
+            with self.conn.transaction(force_rollback=True):
+                self.conn.execute(sql.SQL("CREATE TEMP TABLE momrel_probe ({} {}) ON COMMIT DROP").format(
+                    sql.Identifier(old.name), sql.SQL(old.data_type)))
+                self.conn.execute(sql.SQL("ALTER TABLE momrel_probe ALTER COLUMN {} {}").format(
+                    sql.Identifier(old.name), retype))
+        except psycopg.errors.CannotCoerce:
+            return True
+        except psycopg.Error:
+            return False
+        return False
