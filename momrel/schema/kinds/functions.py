@@ -95,14 +95,16 @@ def _named(catalog, kinds, wanted: set[tuple]) -> set[Key]:
 
 
 def _dependents_of(catalog, key: Key) -> set[Key]:
-    """Everything that depends on `key`, directly or not: never a requirement of it (a cycle)."""
+    """Everything that depends on `key`, directly or not, and the tables holding those (a column
+    whose default calls the function is created by its CREATE TABLE): never a requirement of it
+    (a cycle)."""
     dependents, found, work = catalog.dependents(), set(), [key]
     while work:
         for dependent in dependents.get(work.pop(), ()):
             if dependent not in found:
                 found.add(dependent)
                 work.append(dependent)
-    return found
+    return found | {catalog.parent(k) for k in found if k[0] == "column"}
 
 
 def body_requirements(obj, catalog) -> set[Key]:
