@@ -4,8 +4,8 @@ PostgreSQL normalizes everything here: types come from format_type, defaults and
 from pg_get_expr / pg_get_*def. The connection's search_path must be the target schema only,
 so objects of that schema print unqualified and everything else qualified, on both sides alike.
 
-Fail closed: objects of kinds the model does not hold (partitioned or foreign tables, domains,
-composite and range types, rules, policies, aggregates, extended statistics) raise
+Fail closed: objects of kinds the model does not hold (foreign or typed tables, domains,
+composite and range types, rules, aggregates, extended statistics) raise
 UnsupportedObject instead of being left out of the diff.
 """
 
@@ -18,9 +18,11 @@ from psycopg import sql
 
 from momrel.errors import UnsupportedObject
 from momrel.schema.facts import read_facts
-from momrel.schema.model import (Catalog, Column, Constraint, Enum, Extension, Function, Index,
-                                 Key, Schema, Sequence, Table, Trigger, View)
+from momrel.schema.model import (Catalog, Collation, Column, Constraint, Enum, Extension, Function, Index,
+                                 Key, Policy, Schema, Sequence, Table, Trigger, View)
 
+
+POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
 # Namespaces that belong to PostgreSQL itself.
 _USER_NAMESPACES = """
@@ -96,6 +98,7 @@ class _Reader:
             self.add(Schema(name, comment), "pg_namespace", oid)
         self.refuse_unsupported()
         self.read_extensions()
+        self.read_collations()
         self.read_enums()
         self.read_relations()
         self.read_sequences()
@@ -104,6 +107,7 @@ class _Reader:
         self.read_indexes()
         self.read_functions()
         self.read_triggers()
+        self.read_policies()
         self.read_privileges()
         version = self.conn.execute("SHOW server_version").fetchone()[0]
         return Catalog(self.objects, self.read_dependencies(), version, read_facts(self.conn))
@@ -113,7 +117,7 @@ class _Reader:
         ns = tuple(self.namespaces)
         checks = [
             ("SELECT relname, relkind FROM pg_class WHERE relnamespace = ANY(%s) "
-             "AND relkind NOT IN ('r', 'i', 'S', 'v', 'm') AND " + _not_extension("pg_class", "oid"),
+             "AND relkind NOT IN ('r', 'p', 'i', 'I', 'S', 'v', 'm') AND " + _not_extension("pg_class", "oid"),
              lambda r: {"p": "partitioned table", "f": "foreign table", "c": "composite type",
                         "I": "partitioned index", "t": "TOAST table"}.get(r[1], "relation") + f" {r[0]}"),
             ("SELECT t.typname, t.typtype FROM pg_type t WHERE t.typnamespace = ANY(%s) "
@@ -126,32 +130,24 @@ class _Reader:
             ("SELECT r.rulename, c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
              "WHERE c.relnamespace = ANY(%s) AND r.rulename <> '_RETURN'",
              lambda r: f"rule {r[0]} on {r[1]}"),
-            ("SELECT p.polname, c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
-             "WHERE c.relnamespace = ANY(%s)", lambda r: f"policy {r[0]} on {r[1]}"),
             ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
-             "AND (c.relrowsecurity OR c.relhassubclass OR c.relispartition "
-             "OR c.relpersistence <> 'p' OR (c.reloptions IS NOT NULL AND c.relkind = 'r')) "
-             "AND c.relkind IN ('r', 'm')",
-             lambda r: f"table {r[0]} with row security, inheritance, partitions, storage "
-                       "parameters or non-default persistence"),
-            ("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-             "WHERE c.relnamespace = ANY(%s)", lambda r: f"inheritance of table {r[0]}"),
+             "AND c.relpersistence = 't' AND c.relkind IN ('r', 'p', 'm')",
+             lambda r: f"table {r[0]} with temporary persistence"),
+            # Typed tables (CREATE TABLE … OF type) and views or materialized views in an
+            # inheritance tree: only tables inherit and are partitions here.
+            ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) AND c.reloftype <> 0",
+             lambda r: f"typed table {r[0]} (CREATE TABLE … OF)"),
             ("SELECT proname, prokind FROM pg_proc WHERE pronamespace = ANY(%s) "
              "AND prokind NOT IN ('f', 'p') AND " + _not_extension("pg_proc", "oid"),
              lambda r: f"{'aggregate' if r[1] == 'a' else 'window function'} {r[0]}"),
             ("SELECT stxname FROM pg_statistic_ext WHERE stxnamespace = ANY(%s)",
              lambda r: f"statistics object {r[0]}"),
-            ("SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-             "WHERE c.relnamespace = ANY(%s) AND NOT t.tgisinternal AND t.tgconstraint <> 0",
-             lambda r: f"constraint trigger {r[0]}"),
             ("SELECT conname FROM pg_constraint WHERE connamespace = ANY(%s) AND contypid <> 0",
              lambda r: f"domain constraint {r[0]}"),
             ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) "
              "AND c.relkind IN ('v', 'm') AND EXISTS (SELECT 1 FROM pg_attribute a "
              "WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)",
              lambda r: f"column privileges (GRANT … (column)) on view {r[0]}"),
-            ("SELECT collname FROM pg_collation WHERE collnamespace = ANY(%s)",
-             lambda r: f"collation {r[0]}"),
             ("SELECT oprname FROM pg_operator WHERE oprnamespace = ANY(%s) AND "
              + _not_extension("pg_operator", "oid"), lambda r: f"operator {r[0]}"),
         ]
@@ -174,6 +170,18 @@ class _Reader:
             if key is not None:
                 self.oids.setdefault((classid, objid, 0), key)
 
+    def read_collations(self) -> None:
+        # to_jsonb: the locale column is colliculocale before PostgreSQL 17, colllocale after.
+        for oid, schema, row, comment in self.rows(
+                "SELECT co.oid, n.nspname, to_jsonb(co), obj_description(co.oid, 'pg_collation') "
+                "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace "
+                "WHERE co.collnamespace = ANY(%s) AND " + _not_extension("pg_collation", "co.oid"),
+                (list(self.namespaces),)):
+            locale = row.get("colllocale", row.get("colliculocale"))
+            self.add(Collation(schema, row["collname"], row["collprovider"], row["collcollate"],
+                               row["collctype"], locale, row.get("collicurules"),
+                               row["collisdeterministic"], comment), "pg_collation", oid)
+
     def read_enums(self) -> None:
         for oid, array_oid, schema, name, labels, comment in self.rows(
                 "SELECT t.oid, t.typarray, n.nspname, t.typname, "
@@ -195,19 +203,40 @@ class _Reader:
                 "           SELECT ARRAY[attname, format_type(atttypid, atttypmod)] "
                 "           FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 "
                 "           AND NOT attisdropped ORDER BY attnum) END, "
-                "       c.reloptions, c.relispopulated "
+                "       CASE WHEN c.relkind IN ('v', 'm') THEN array("
+                "           SELECT ARRAY[attname, col_description(c.oid, attnum)] "
+                "           FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped "
+                "           AND col_description(c.oid, attnum) IS NOT NULL ORDER BY attnum) END, "
+                "       c.reloptions, c.relispopulated, c.relpersistence, c.relreplident, "
+                "       (SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "        WHERE x.indrelid = c.oid AND x.indisreplident), "
+                "       c.relrowsecurity, c.relforcerowsecurity, "
+                "       (SELECT t.reloptions FROM pg_class t WHERE t.oid = c.reltoastrelid), "
+                "       pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid), "
+                "       array(SELECT ARRAY[pn.nspname, p.relname] FROM pg_inherits h "
+                "             JOIN pg_class p ON p.oid = h.inhparent "
+                "             JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+                "             WHERE h.inhrelid = c.oid ORDER BY h.inhseqno) "
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_type t ON t.oid = c.reltype "
-                "WHERE c.relkind IN ('r', 'v', 'm') AND c.relnamespace = ANY(%s) AND "
+                "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY(%s) AND "
                 + _not_extension("pg_class", "c.oid") + " ORDER BY c.oid",
                 (list(self.namespaces),)):
-            (oid, type_oid, array_oid, schema, name, kind, comment, view_def, columns, options,
-             populated) = row
-            if kind == "r":
-                obj = Table(schema, name, comment)
+            (oid, type_oid, array_oid, schema, name, kind, comment, view_def, columns,
+             column_comments, options, populated, persistence, replica_identity, replica_index,
+             row_security, force_row_security, toast_options, partition_key, bound, parents) = row
+            if kind in ("r", "p"):
+                options = tuple(options or ()) + tuple(f"toast.{o}" for o in toast_options or ())
+                parents = tuple(map(tuple, parents))
+                obj = Table(schema, name, comment, options, persistence == "u", replica_identity,
+                            replica_index if replica_identity == "i" else None, row_security,
+                            force_row_security, partition_key=partition_key,
+                            partition_of=parents[0] if bound is not None else None,
+                            partition_bound=bound, inherits=() if bound is not None else parents)
             else:
                 obj = View(schema, name, kind == "m", view_def, tuple(map(tuple, columns)), comment,
-                           tuple(options or ()), populated)
+                           tuple(options or ()), populated,
+                           column_comments=tuple(map(tuple, column_comments)))
             self.add(obj, "pg_class", oid)
             for extra in (type_oid, array_oid):
                 if extra:
@@ -242,55 +271,64 @@ class _Reader:
                 "       format_type(a.atttypid, a.atttypmod), a.attnotnull, "
                 "       pg_get_expr(d.adbin, d.adrelid), d.oid, a.attidentity, a.attgenerated, "
                 "       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, "
-                "       col_description(c.oid, a.attnum) "
+                "       col_description(c.oid, a.attnum), NOT a.attislocal "
                 "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "JOIN pg_type t ON t.oid = a.atttypid "
                 "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                 "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
-                "WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+                "WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
                 "AND c.relnamespace = ANY(%s) AND " + _not_extension("pg_class", "c.oid"),
                 (list(self.namespaces),)):
             (rel_oid, attnum, schema, table, name, data_type, not_null, expression, default_oid,
-             identity, generated, collation, comment) = row
+             identity, generated, collation, comment, inherited) = row
             column = Column(schema, table, name, data_type, not_null,
                             None if generated else expression, identity,
-                            expression if generated else None, collation, comment, attnum)
+                            expression if generated else None, collation, comment, attnum,
+                            inherited=inherited)
             self.add(column, "pg_class", rel_oid, attnum)
             if default_oid:
                 self.oids[("pg_attrdef", default_oid, 0)] = column.key
 
     def read_constraints(self) -> None:
         for (oid, schema, table, name, contype, definition, index_oid, index_name, comment,
-             index_comment) in self.rows(
+             index_comment, inherited) in self.rows(
                 "SELECT co.oid, n.nspname, c.relname, co.conname, co.contype, "
                 "       pg_get_constraintdef(co.oid), co.conindid, i.relname, "
                 "       obj_description(co.oid, 'pg_constraint'), "
-                "       CASE WHEN i.oid IS NOT NULL THEN obj_description(i.oid, 'pg_class') END "
+                "       CASE WHEN i.oid IS NOT NULL THEN obj_description(i.oid, 'pg_class') END, "
+                "       NOT co.conislocal "
                 "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_class i ON i.oid = co.conindid AND co.contype IN ('p', 'u', 'x') "
-                "WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND c.relkind = 'r' "
+                "WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND c.relkind IN ('r', 'p') "
+                # A foreign key referencing a partitioned table has clones on the referencing
+                # table itself, one per referenced partition: PostgreSQL's bookkeeping.
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.oid = co.conparentid "
+                "                AND pc.conrelid = co.conrelid) "
                 "AND c.relnamespace = ANY(%s)", (list(self.namespaces),)):
             constraint = Constraint(schema, table, name, contype, definition, index_name, comment,
-                                    index_comment)
+                                    index_comment, inherited=inherited)
             self.add(constraint, "pg_constraint", oid)
             if index_name:
                 self.oids[("pg_class", index_oid, 0)] = constraint.key
 
     def read_indexes(self) -> None:
-        for oid, schema, table, name, quoted_name, definition, comment in self.rows(
+        for oid, schema, table, name, quoted_name, definition, comment, parent_index in self.rows(
                 "SELECT i.oid, n.nspname, t.relname, i.relname, quote_ident(i.relname), "
-                "       pg_get_indexdef(i.oid), obj_description(i.oid, 'pg_class') "
+                "       pg_get_indexdef(i.oid), obj_description(i.oid, 'pg_class'), "
+                "       (SELECT p.relname FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent "
+                "        WHERE h.inhrelid = i.oid) "
                 "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
                 "JOIN pg_class t ON t.oid = x.indrelid "
                 "JOIN pg_namespace n ON n.oid = i.relnamespace "
-                "WHERE i.relnamespace = ANY(%s) AND t.relkind IN ('r', 'm') "
+                "WHERE i.relnamespace = ANY(%s) AND t.relkind IN ('r', 'p', 'm') "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.oid "
                 "                AND co.contype IN ('p', 'u', 'x')) AND "
                 + _not_extension("pg_class", "t.oid"), (list(self.namespaces),)):
             shape = definition.replace(f" INDEX {quoted_name} ON ", " INDEX ON ", 1)
-            self.add(Index(schema, table, name, definition, comment, shape), "pg_class", oid)
+            self.add(Index(schema, table, name, definition, comment, shape, parent_index),
+                     "pg_class", oid)
 
     def read_functions(self) -> None:
         for oid, schema, name, arguments, kind, result, definition, comment in self.rows(
@@ -309,10 +347,23 @@ class _Reader:
                 "       pg_get_triggerdef(tg.oid), obj_description(tg.oid, 'pg_trigger') "
                 "FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE NOT tg.tgisinternal AND c.relnamespace = ANY(%s)",
+                "WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND c.relnamespace = ANY(%s)",
                 (list(self.namespaces),)):
             shape = definition.replace(f"TRIGGER {quoted_name} ", "TRIGGER ", 1)
             self.add(Trigger(schema, table, name, definition, comment, shape), "pg_trigger", oid)
+
+    def read_policies(self) -> None:
+        for oid, schema, table, name, command, permissive, roles, using, check, comment in self.rows(
+                "SELECT p.oid, n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive, "
+                "       array(SELECT coalesce(r.rolname, '') FROM unnest(p.polroles) role "
+                "             LEFT JOIN pg_roles r ON r.oid = role ORDER BY 1), "
+                "       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), "
+                "       obj_description(p.oid, 'pg_policy') "
+                "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relnamespace = ANY(%s)",
+                (list(self.namespaces),)):
+            self.add(Policy(schema, table, name, POLICY_COMMANDS[command], permissive, tuple(roles),
+                            using, check, comment), "pg_policy", oid)
 
     def read_privileges(self) -> None:
         """Each object's privileges as (grantee, privilege, grantable), grantee '' for PUBLIC.

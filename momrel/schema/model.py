@@ -18,8 +18,8 @@ Privilege = tuple[str, str, bool]
 EXECUTE_TO_PUBLIC: tuple[Privilege, ...] = (("", "EXECUTE", False),)
 USAGE_TO_PUBLIC: tuple[Privilege, ...] = (("", "USAGE", False),)
 
-KINDS = ("schema", "extension", "enum", "sequence", "function", "table", "column",
-         "constraint", "index", "view", "trigger")
+KINDS = ("schema", "extension", "collation", "enum", "sequence", "function", "table", "column",
+         "constraint", "index", "view", "trigger", "policy")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,23 @@ class Extension:
     @property
     def key(self) -> Key:
         return ("extension", self.name)
+
+
+@dataclass(frozen=True)
+class Collation:
+    schema: str
+    name: str
+    provider: str             # c libc, i icu, b builtin
+    collate: str | None       # libc: LC_COLLATE
+    ctype: str | None         # libc: LC_CTYPE
+    locale: str | None        # icu (and builtin): the locale
+    rules: str | None         # icu: tailoring rules
+    deterministic: bool
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("collation", self.schema, self.name)
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,21 @@ class Table:
     schema: str
     name: str
     comment: str | None = None
+    # Storage parameters (reloptions, then the TOAST table's as `toast.name=value`), in the
+    # order PostgreSQL keeps them.
+    options: tuple[str, ...] = ()
+    unlogged: bool = False
+    replica_identity: str = "d"       # d default, n nothing, f full, i an index (below)
+    replica_index: str | None = None  # the index of REPLICA IDENTITY USING INDEX
+    row_security: bool = False        # ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # FORCE ROW LEVEL SECURITY (the owner too)
     privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
+    # Partitioning and inheritance (kinds/partitions.py). A partition's parent and bound, a
+    # partitioned table's key (pg_get_partkeydef: it cannot change in place), INHERITS parents.
+    partition_key: str | None = None          # RANGE (created_at), LIST (kind), HASH (file_id)
+    partition_of: tuple[str, str] | None = None  # (schema, table) of the partitioned parent
+    partition_bound: str | None = None        # pg_get_expr(relpartbound): FOR VALUES … | DEFAULT
+    inherits: tuple[tuple[str, str], ...] = ()   # (schema, table) of INHERITS parents, in order
 
     @property
     def key(self) -> Key:
@@ -105,6 +136,9 @@ class Column:
     comment: str | None = None
     position: int = field(default=0, compare=False)
     privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
+    # Only from a parent (attislocal = false): created and dropped with the parent's column or
+    # the partition, never on its own.
+    inherited: bool = False
 
     @property
     def key(self) -> Key:
@@ -121,6 +155,9 @@ class Constraint:
     index_name: str | None    # the index PostgreSQL builds for p/u/x
     comment: str | None = None
     index_comment: str | None = None  # COMMENT ON INDEX of that index
+    # Cloned from a parent's constraint or inherited (conislocal = false): it comes and goes
+    # with the parent's, or with the partition.
+    inherited: bool = False
 
     @property
     def key(self) -> Key:
@@ -136,6 +173,9 @@ class Index:
     comment: str | None = None
     # The definition with the index name taken out: equal for an index that was only renamed.
     shape: str = field(default="", compare=False)
+    # The partitioned index this partition's index is attached to: created by the parent's
+    # CREATE INDEX, CREATE TABLE … PARTITION OF or ATTACH PARTITION, never on its own.
+    parent_index: str | None = None
 
     @property
     def key(self) -> Key:
@@ -155,6 +195,9 @@ class View:
     options: tuple[str, ...] = ()
     populated: bool = True    # a materialized view created WITH NO DATA is not
     privileges: tuple[Privilege, ...] = ()  # sorted; GRANT/REVOKE (kinds/privileges.py)
+    # COMMENT ON COLUMN view.col: (column, comment) in column order. A view's columns are not
+    # objects of their own, and the comments go when the view is recreated (kinds/comments.py).
+    column_comments: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> Key:
@@ -191,8 +234,25 @@ class Trigger:
         return ("trigger", self.schema, self.table, self.name)
 
 
-SchemaObject = (Schema | Extension | Enum | Sequence | Table | Column | Constraint | Index
-                | View | Function | Trigger)
+@dataclass(frozen=True)
+class Policy:
+    schema: str
+    table: str
+    name: str
+    command: str              # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool          # PERMISSIVE (or RESTRICTIVE)
+    roles: tuple[str, ...]    # role names, sorted; "" is PUBLIC (roles live outside the schema)
+    using: str | None         # pg_get_expr of USING
+    check: str | None         # pg_get_expr of WITH CHECK
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("policy", self.schema, self.table, self.name)
+
+
+SchemaObject = (Schema | Extension | Collation | Enum | Sequence | Table | Column | Constraint | Index
+                | View | Function | Trigger | Policy)
 
 
 @dataclass
@@ -222,7 +282,7 @@ class Catalog:
         obj = self.objects.get(key)
         if key[0] == "sequence" and obj is not None and obj.owned_by:
             return ("table", obj.schema, obj.owned_by[0])
-        if key[0] in ("column", "constraint", "trigger"):
+        if key[0] in ("column", "constraint", "trigger", "policy"):
             return ("table", key[1], key[2])
         if key[0] == "index" and obj is not None:
             table_key = ("table", obj.schema, obj.table)
@@ -230,13 +290,13 @@ class Catalog:
         return None
 
 
-COMMENT_FIELDS = ("comment", "index_comment")
+COMMENT_FIELDS = {"comment": None, "index_comment": None, "column_comments": ()}  # name: cleared
 
 
 def without_comments(obj):
     """obj with its comments cleared: what is left is what CREATE and ALTER change."""
     present = {f.name for f in fields(obj)}
-    return replace(obj, **{name: None for name in COMMENT_FIELDS if name in present})
+    return replace(obj, **{name: cleared for name, cleared in COMMENT_FIELDS.items() if name in present})
 
 
 def without_comments_and_privileges(obj):

@@ -30,6 +30,12 @@ ALLOWED_ALTER_TABLE = {
     AlterTableType.AT_SetIdentity, AlterTableType.AT_DropIdentity,
     AlterTableType.AT_AlterColumnType, AlterTableType.AT_DropColumn,
     AlterTableType.AT_DropConstraint, AlterTableType.AT_ValidateConstraint,
+    AlterTableType.AT_SetRelOptions, AlterTableType.AT_ResetRelOptions,
+    AlterTableType.AT_ReplicaIdentity, AlterTableType.AT_EnableRowSecurity,
+    AlterTableType.AT_DisableRowSecurity, AlterTableType.AT_ForceRowSecurity,
+    AlterTableType.AT_NoForceRowSecurity, AlterTableType.AT_SetLogged, AlterTableType.AT_SetUnLogged,
+    AlterTableType.AT_AttachPartition, AlterTableType.AT_DetachPartition,
+    AlterTableType.AT_AddInherit, AlterTableType.AT_DropInherit,
 }
 
 COMMENT_TARGETS = {
@@ -37,6 +43,7 @@ COMMENT_TARGETS = {
     ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_INDEX, ObjectType.OBJECT_SEQUENCE,
     ObjectType.OBJECT_TYPE, ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE,
     ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_TABCONSTRAINT, ObjectType.OBJECT_SCHEMA,
+    ObjectType.OBJECT_POLICY, ObjectType.OBJECT_COLLATION,
 }
 
 # What GRANT and REVOKE may act on (TABLE covers views, materialized views and columns too).
@@ -46,8 +53,9 @@ GRANT_TARGETS = {
     ObjectType.OBJECT_TYPE,
 }
 
-SUPPORTED = ("CREATE SCHEMA/EXTENSION/TABLE/INDEX/SEQUENCE/TYPE … AS ENUM/VIEW/MATERIALIZED VIEW/"
-             "FUNCTION/PROCEDURE/TRIGGER, ALTER TABLE/SEQUENCE/TYPE … ADD VALUE, COMMENT ON, GRANT/REVOKE, SET")
+SUPPORTED = ("CREATE SCHEMA/EXTENSION/COLLATION/[UNLOGGED] TABLE/INDEX/SEQUENCE/TYPE … AS ENUM/VIEW/"
+             "MATERIALIZED VIEW/FUNCTION/PROCEDURE/[CONSTRAINT] TRIGGER/POLICY, ALTER TABLE/"
+             "SEQUENCE/POLICY/TYPE … ADD VALUE, COMMENT ON, GRANT/REVOKE, SET")
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ class ParsedSchema:
             return self.function_lines.get((key[1], key[2]))
         if key in self.lines:
             return self.lines[key]
-        if key[0] in ("column", "constraint", "trigger"):
+        if key[0] in ("column", "constraint", "trigger", "policy"):
             return self.lines.get(("table", key[1], key[2]))
         return None
 
@@ -161,16 +169,13 @@ def _check_statement(node: ast.Node, text: str, at: str) -> None:
                                f"(supported: {SUPPORTED})")
 
     if isinstance(node, ast.CreateStmt):
-        if node.inhRelations or node.partspec or node.partbound or node.ofTypename:
-            refuse("CREATE TABLE with INHERITS, PARTITION or OF")
-        if node.relation.relpersistence != "p":
-            refuse("a TEMPORARY or UNLOGGED table")
+        if node.ofTypename:
+            refuse("CREATE TABLE … OF a type (a typed table)")
+        if node.relation.relpersistence == "t":
+            refuse("a TEMPORARY table")
     elif isinstance(node, ast.CreateTableAsStmt):
         if node.objtype != ObjectType.OBJECT_MATVIEW:
             refuse("CREATE TABLE … AS (data, not schema)")
-    elif isinstance(node, ast.CreateTrigStmt):
-        if node.isconstraint:
-            refuse("CREATE CONSTRAINT TRIGGER")
     elif isinstance(node, ast.AlterTableStmt):
         if node.objtype != ObjectType.OBJECT_TABLE:
             refuse(_statement_words(text))
@@ -195,9 +200,13 @@ def _check_statement(node: ast.Node, text: str, at: str) -> None:
     elif isinstance(node, ast.CreateSchemaStmt):
         if node.schemaElts:
             refuse("CREATE SCHEMA with elements")
+    elif isinstance(node, ast.DefineStmt):
+        if node.kind != ObjectType.OBJECT_COLLATION:
+            refuse(_statement_words(text))
     elif not isinstance(node, (ast.CreateExtensionStmt, ast.IndexStmt, ast.CreateSeqStmt,
                                ast.AlterSeqStmt, ast.CreateEnumStmt, ast.AlterEnumStmt,
-                               ast.ViewStmt, ast.CreateFunctionStmt)):
+                               ast.ViewStmt, ast.CreateFunctionStmt, ast.CreateTrigStmt,
+                               ast.CreatePolicyStmt, ast.AlterPolicyStmt)):
         refuse(_statement_words(text))
 
 
@@ -257,6 +266,11 @@ def _record_definitions(node, line, source, target, parsed: ParsedSchema, column
     elif isinstance(node, ast.CreateTrigStmt):
         schema = _schema_of(node.relation, target)
         lines[("trigger", schema, node.relation.relname, node.trigname)] = line
+    elif isinstance(node, ast.DefineStmt) and node.kind == ObjectType.OBJECT_COLLATION:
+        lines[("collation", *_qualified_name(node.defnames, target))] = line
+    elif isinstance(node, ast.CreatePolicyStmt):
+        schema = _schema_of(node.table, target)
+        lines[("policy", schema, node.table.relname, node.policy_name)] = line
     elif isinstance(node, ast.CreateSchemaStmt):
         lines[("schema", node.schemaname)] = line
     elif isinstance(node, ast.CreateExtensionStmt):

@@ -18,9 +18,9 @@ import graphlib
 import heapq
 
 from momrel.errors import PlanError, SchemaRefused
-from momrel.schema.kinds import (Context, comments, constraints, enums, functions,
-                                 indexes, schemas, sequences, tables, triggers, views)
-from momrel.schema.kinds import privileges
+from momrel.schema.kinds import (Context, collations, comments, constraints, enums, functions, indexes,
+                                 policies, schemas, sequences, tables, triggers, views)
+from momrel.schema.kinds import partitions, privileges
 from momrel.schema.model import Catalog, Key, describe, without_comments_and_privileges
 from momrel.schema.migration import SECTIONS, Action, Facet, Hazard, HazardKind, Statement
 
@@ -33,25 +33,28 @@ class _Kind:
 GENERATORS = {
     "schema": _Kind(schemas.create_schema, schemas.drop_schema, schemas.alter_schema),
     "extension": _Kind(schemas.create_extension, schemas.drop_extension, schemas.alter_extension),
+    "collation": _Kind(collations.create, collations.drop, collations.alter),
     "enum": _Kind(enums.create, enums.drop, enums.alter),
     "sequence": _Kind(sequences.create, sequences.drop, sequences.alter),
     "table": _Kind(tables.create_table, tables.drop_table, tables.alter_table),
-    "column": _Kind(tables.create_column, tables.drop_column, tables.alter_column),
-    "constraint": _Kind(constraints.create, constraints.drop, constraints.alter),
-    "index": _Kind(indexes.create, indexes.drop, indexes.alter),
+    # What partitions and inheriting tables get from their parent is left to PostgreSQL.
+    "column": _Kind(*partitions.aware(tables.create_column, tables.drop_column, tables.alter_column)),
+    "constraint": _Kind(*partitions.aware(constraints.create, constraints.drop, constraints.alter)),
+    "index": _Kind(*partitions.aware(indexes.create, indexes.drop, indexes.alter)),
     "view": _Kind(views.create, views.drop, views.alter),
     "function": _Kind(functions.create, functions.drop, functions.alter),
     "trigger": _Kind(triggers.create, triggers.drop, triggers.alter),
+    "policy": _Kind(policies.create, policies.drop, policies.alter),
 }
 
 # Tie-breaks when the graph leaves the order open: adds first, in the order one writes a schema;
 # then drops, in the reverse order.
-CREATE_ORDER = ("schema", "extension", "enum", "sequence", "function", "table", "column",
-                "constraint", "index", "view", "trigger")
+CREATE_ORDER = ("schema", "extension", "collation", "enum", "sequence", "function", "table", "column",
+                "constraint", "index", "view", "trigger", "policy")
 ACTION_ORDER = {"rename": 0, "create": 1, "alter": 1, "comment": 2, "drop": 3}
 
 # Dependents that a column type change cannot carry along (PostgreSQL refuses the ALTER).
-REBUILT_WITH_COLUMN_TYPE = ("view", "trigger", "function")
+REBUILT_WITH_COLUMN_TYPE = ("view", "trigger", "function", "policy")
 
 
 def plan_changes(old: Catalog, new: Catalog, target: str, probe=None) -> list[Statement]:
@@ -122,7 +125,9 @@ def _flag_lookalike_renames(groups, old: Catalog, new: Catalog, only_old, only_n
             if twins:
                 hints[key] = (f"{key[2]}.{key[3]} looks renamed to {' or '.join(twins)}; if it is, "
                               f"declare `-- @renamed from={key[3]}` above the new column")
-        elif key[0] == "table":
+        elif key[0] == "table" and not old.objects[key].partition_of:
+            # (Partitions all have their parent's columns: dropping the oldest and adding the
+            # next one is routine, not a rename.)
             shape = columns(old, key[1], key[2])
             twins = sorted(k[2] for k in only_new if k[0] == "table" and k[1] == key[1]
                            and columns(new, k[1], k[2]) == shape)
@@ -250,6 +255,17 @@ def _name_claim(key: Key, catalog: Catalog):
     return None
 
 
+def _claims(key: Key, catalog: Catalog) -> set[tuple]:
+    """What an object occupies that one other object at a time can hold: its name, and a
+    primary key its table's one primary-key slot (a new key under another name is refused with
+    "multiple primary keys" until the old one is dropped)."""
+    claims = {_name_claim(key, catalog)} - {None}
+    obj = catalog.objects.get(key)
+    if key[0] == "constraint" and obj is not None and obj.type == "p":
+        claims.add(("primary key", key[1], key[2]))
+    return claims
+
+
 def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=frozenset()) -> list[Statement]:
     statements = [s for group in groups for s in group]
     index_of = {id(s): i for i, s in enumerate(statements)}
@@ -269,8 +285,7 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
     for i, s in enumerate(statements):
         # A name is free once renamed away (when that happens) or else once dropped.
         for key in s.frees | {k for k in s.removes if k not in freers}:
-            claim = _name_claim(key, old)
-            if claim:
+            for claim in _claims(key, old):
                 claims_freed.setdefault(claim, []).append(i)
 
     for group in groups:  # a generator's statements run in the order it gave them
@@ -299,8 +314,7 @@ def order(groups: list[list[Statement]], old: Catalog, new: Catalog, recreate=fr
                 if r != i:
                     graph[r].add(i)
         for key in s.provides:
-            claim = _name_claim(key, new)
-            if claim:
+            for claim in _claims(key, new):
                 graph[i].update(r for r in claims_freed.get(claim, ()) if r != i)
             if key in recreate:
                 # After the old one is gone, or only renamed out of the way when it must

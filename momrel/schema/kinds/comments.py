@@ -1,7 +1,8 @@
 """COMMENT ON for every kind that carries a comment.
 
 A constraint carries two: its own (COMMENT ON CONSTRAINT) and the one on the index PostgreSQL
-builds for it (COMMENT ON INDEX t_pkey), which no other object of the model holds.
+builds for it (COMMENT ON INDEX t_pkey), which no other object of the model holds. A view
+carries those on its columns (COMMENT ON COLUMN v.c), which are not objects of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def target(obj, ctx) -> sql.Composable:
         return sql.SQL("{} {}({})").format(sql.SQL("PROCEDURE" if obj.kind == "p" else "FUNCTION"),
                                            ctx.ident(obj.schema, obj.name), sql.SQL(obj.arguments))
     word = {"table": "TABLE", "index": "INDEX", "sequence": "SEQUENCE", "enum": "TYPE",
+            "collation": "COLLATION",
             "view": "MATERIALIZED VIEW" if getattr(obj, "materialized", False) else "VIEW"}[kind]
     return sql.SQL("{} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name))
 
@@ -45,6 +47,24 @@ def index_comment(constraint, ctx):
         "comment", constraint.key, requires=[constraint.key])
 
 
+def view_column_comment(view, column: str, text: str | None, ctx):
+    """COMMENT ON COLUMN of a view's (or materialized view's) column."""
+    return make(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+        ctx.ident(view.schema, view.name), sql.Identifier(column), _is(text)),
+        "comment", view.key, requires=[view.key])
+
+
+def _view_column_changes(old_comments, new_comments, view, ctx) -> list:
+    """A view's columns are not objects of the model: their comments travel with the view. A
+    column that keeps its name under CREATE OR REPLACE VIEW keeps its comment; a recreated view
+    starts with none."""
+    if view.key[0] != "view":
+        return []
+    before, after = dict(old_comments), dict(new_comments)
+    return [view_column_comment(view, column, after.get(column), ctx)
+            for column, _ in view.columns if before.get(column) != after.get(column)]
+
+
 def on_create(obj, ctx) -> list:
     """The comments a newly created object needs (an extension's comment is its own)."""
     statements = []
@@ -52,6 +72,7 @@ def on_create(obj, ctx) -> list:
         statements.append(comment(obj, ctx))
     if getattr(obj, "index_comment", None) is not None:
         statements.append(index_comment(obj, ctx))
+    statements += _view_column_changes((), getattr(obj, "column_comments", ()), obj, ctx)
     return statements
 
 
@@ -62,4 +83,6 @@ def changes(old, new, ctx) -> list:
         statements.append(comment(new, ctx))
     if getattr(old, "index_comment", None) != getattr(new, "index_comment", None):
         statements.append(index_comment(new, ctx))
+    statements += _view_column_changes(getattr(old, "column_comments", ()),
+                                       getattr(new, "column_comments", ()), new, ctx)
     return statements

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.kinds import make
+from momrel.schema.kinds import make, partitions
 from momrel.schema.migration import Hazard, HazardKind, Section
 
 NAMES = {"p": "primary key", "u": "unique", "c": "check", "f": "foreign key", "x": "exclusion"}
@@ -23,9 +23,14 @@ def create(obj, ctx):
     definition = obj.definition
     existing_table = not ctx.table_is_new(obj.schema, obj.table)
     validate_later = existing_table and obj.type in ("c", "f") and not definition.endswith(" NOT VALID")
+    if obj.type == "f" and partitions.is_partitioned(ctx.new, obj.schema, obj.table):
+        validate_later = False  # PostgreSQL refuses a NOT VALID foreign key on a partitioned table
     if validate_later:
         definition += " NOT VALID"
     hazards = []
+    if existing_table and obj.type == "f" and not validate_later and not definition.endswith(" NOT VALID"):
+        hazards = [Hazard(HazardKind.DATA_DEPENDENT, f"fails if existing rows violate {obj.name}, "
+                                                     "checked while writes to the partitions wait")]
     if existing_table and obj.type in ("p", "u", "x"):
         hazards = [Hazard(HazardKind.INDEX_BUILD, f"builds the {NAMES[obj.type]} index, blocking writes"),
                    Hazard(HazardKind.DATA_DEPENDENT, f"fails if existing rows violate {obj.name}"),

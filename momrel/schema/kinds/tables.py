@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.kinds import make, make_column_alter, sequences
+from dataclasses import replace
+
+from momrel.errors import SchemaRefused
+from momrel.schema.kinds import make, make_column_alter, partitions, sequences
+from momrel.schema.kinds.options import option_list, options_changes
 from momrel.schema.migration import Facet, Hazard, HazardKind
 
 IDENTITY_WORDS = {"a": "ALWAYS", "d": "BY DEFAULT"}
@@ -53,12 +57,21 @@ def column_definition(column, ctx) -> sql.Composable:
 def create_table(obj, ctx):
     columns = sorted((c for c in ctx.new.of_kind("column").values()
                       if c.schema == obj.schema and c.table == obj.name), key=lambda c: c.position)
-    provided = {obj.key} | {c.key for c in columns}
+    provided = {obj.key} | {c.key for c in columns} | partitions.created_with_table(obj, ctx)
     for column in columns:
         provided |= owned_sequences(ctx.new, column) if column.identity else set()
-    body = sql.SQL(",\n    ").join(column_definition(c, ctx) for c in columns)
-    query = sql.SQL("CREATE TABLE {} (\n    {}\n)").format(ctx.ident(obj.schema, obj.name), body)
-    return [make(query, "create", obj.key, provides=provided)]
+    # A partition's columns, and an inheriting table's inherited ones, come from the parent.
+    partition_of, tail = partitions.create_clauses(obj, ctx)
+    own = [c for c in columns if not c.inherited]
+    body = partition_of or sql.SQL("(\n    {}\n)" if own else "()").format(
+        sql.SQL(",\n    ").join(column_definition(c, ctx) for c in own))
+    query = sql.SQL("CREATE {}TABLE {} {}{}{}").format(
+        sql.SQL("UNLOGGED " if obj.unlogged else ""), ctx.ident(obj.schema, obj.name), body, tail,
+        sql.SQL(" WITH ({})").format(option_list(obj.options)) if obj.options else sql.SQL(""))
+    # What CREATE TABLE cannot say comes after it, as the changes from a plain table.
+    plain = replace(obj, replica_identity="d", replica_index=None, row_security=False,
+                    force_row_security=False)
+    return [make(query, "create", obj.key, provides=provided)] + _attribute_changes(plain, obj, ctx)
 
 
 def drop_table(obj, ctx):
@@ -70,7 +83,63 @@ def drop_table(obj, ctx):
 
 
 def alter_table(old, new, ctx):
-    return []
+    return partitions.changes(old, new, ctx) + _attribute_changes(old, new, ctx)
+
+
+REPLICA_IDENTITY_WORDS = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
+
+
+def _replica_index_key(table, ctx):
+    """The index REPLICA IDENTITY USING INDEX names: a plain index or a constraint's."""
+    key = ("index", table.schema, table.replica_index)
+    if key in ctx.new.objects:
+        return key
+    for constraint in ctx.new.of_kind("constraint").values():
+        if (constraint.schema, constraint.table, constraint.index_name) == \
+                (table.schema, table.name, table.replica_index):
+            return constraint.key
+    return None
+
+
+def _attribute_changes(old, new, ctx) -> list:
+    """Storage parameters, persistence, replica identity and row security of a table. They
+    provide nothing: what uses the table needs it to exist, not these settings."""
+    name = ctx.ident(new.schema, new.name)
+    head = sql.SQL("ALTER TABLE {}").format(name)
+    statements = [make(query, "alter", new.key)
+                  for query in options_changes(head, old.options, new.options)]
+    if old.unlogged != new.unlogged:
+        word = "UNLOGGED" if new.unlogged else "LOGGED"
+        hazards = [Hazard(HazardKind.TABLE_REWRITE, f"{new.name} is rewritten to become {word.lower()}"),
+                   Hazard(HazardKind.ACCESS_EXCLUSIVE_LOCK, f"{new.name} is locked while it is rewritten")]
+        if new.unlogged:
+            hazards.append(Hazard(HazardKind.DELETES_DATA, f"after a crash {new.name} is emptied "
+                                                           "(an unlogged table is not written to the WAL)"))
+        statements.append(make(sql.SQL("{} SET {}").format(head, sql.SQL(word)), "alter", new.key,
+                               hazards))
+    if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
+        if new.replica_identity == "i":
+            index_key = _replica_index_key(new, ctx)
+            statements.append(make(sql.SQL("{} REPLICA IDENTITY USING INDEX {}").format(
+                head, sql.Identifier(new.replica_index)), "alter", new.key,
+                requires=[index_key] if index_key else []))
+        else:
+            statements.append(make(sql.SQL("{} REPLICA IDENTITY {}").format(
+                head, sql.SQL(REPLICA_IDENTITY_WORDS[new.replica_identity])), "alter", new.key,
+                ))
+    if old.row_security != new.row_security:
+        hazard = (f"roles without a policy on {new.name} see and change none of its rows" if new.row_security
+                  else f"the policies of {new.name} stop applying: every role sees all its rows")
+        statements.append(make(sql.SQL("{} {} ROW LEVEL SECURITY").format(
+            head, sql.SQL("ENABLE" if new.row_security else "DISABLE")), "alter", new.key,
+            [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, hazard)]))
+    if old.force_row_security != new.force_row_security:
+        hazard = (f"the owner of {new.name} is subject to its policies too" if new.force_row_security
+                  else f"the owner of {new.name} bypasses its policies again")
+        statements.append(make(sql.SQL("{} {} ROW LEVEL SECURITY").format(
+            head, sql.SQL("FORCE" if new.force_row_security else "NO FORCE")), "alter", new.key,
+            [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, hazard)]))
+    return statements
 
 
 # ---------------------------------------------------------------- columns
@@ -146,6 +215,16 @@ def retype_clause(old, new, ctx, collate=sql.SQL("")) -> sql.Composable:
                                                       sql.SQL(new.data_type))
 
 
+def _refuse_without_cast(old, new, retype, ctx) -> None:
+    """A type PostgreSQL cannot cast to (bigint → timestamp) needs a conversion only a person
+    can write: refused at planning rather than failing verification."""
+    if ctx.probe is not None and ctx.probe.type_change_has_no_cast(old, retype):
+        raise SchemaRefused(
+            f"momrel cannot change the type of column {new.table}.{new.name} from {old.data_type} "
+            f"to {new.data_type}: PostgreSQL has no cast between them; write this change by hand "
+            "(e.g. add a new column, fill it with an UPDATE that converts the values, drop the old one)")
+
+
 def retype_to_recreated_enum(old, new, ctx) -> list:
     """A column of an enum that is recreated keeps its type name but must move to the new type."""
     table = _table(new, ctx)
@@ -195,8 +274,9 @@ def alter_column(old, new, ctx):
               releases=_default_dependencies(old, ctx), provides=[])
     if type_changes:
         collate = sql.SQL(" COLLATE {}").format(sql.Identifier(new.collation)) if new.collation else sql.SQL("")
-        alter(Facet.TYPE, retype_clause(old, new, ctx, collate), _type_change_hazards(old, new, ctx),
-              replaces=[new.key], provides=[])
+        retype = retype_clause(old, new, ctx, collate)
+        _refuse_without_cast(old, new, retype, ctx)
+        alter(Facet.TYPE, retype, _type_change_hazards(old, new, ctx), replaces=[new.key], provides=[])
     if old.identity and not new.identity:
         alter(Facet.IDENTITY, sql.SQL("DROP IDENTITY"),
               [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, "inserts without a value no longer get one")],

@@ -1,0 +1,4 @@
+CREATE TABLE pipeline_events (
+    id bigint PRIMARY KEY,
+    message text NOT NULL
+);
