@@ -20,7 +20,7 @@ from psycopg import sql
 
 from momrel.schema.diff import diff, diff_pair
 from momrel.schema.render import script_body
-from momrel.schema.scratch import ScratchServer
+from momrel.schema.scratch import ScratchServer, concurrently
 from momrel.schema.source import SchemaSource
 from schema_support import load_with_psql, psql, schema_dump
 from support import raises_momrel_error
@@ -51,13 +51,16 @@ def scratch(pg_server):
 
 
 def _independent_check(scratch, start: str, migration_sql: str, end: str, schema: str) -> None:
-    """psql applies the migration to `start`; pg_dump must then equal `end`'s."""
+    """psql applies the migration to `start`; pg_dump must then equal `end`'s. The loads and
+    dumps run side by side (psql and pg_dump are processes of their own: both cores work)."""
     with scratch.database() as migrated, scratch.database() as expected:
-        load_with_psql(migrated, start, schema)
-        load_with_psql(expected, end, schema)
+        concurrently(lambda: load_with_psql(migrated, start, schema),
+                     lambda: load_with_psql(expected, end, schema))
         result = psql(migrated, migration_sql, schema)
         assert result.returncode == 0, f"psql failed on the migration:\n{result.stderr}"
-        assert schema_dump(migrated, schema) == schema_dump(expected, schema)
+        after, wanted = concurrently(lambda: schema_dump(migrated, schema),
+                                     lambda: schema_dump(expected, schema))
+        assert after == wanted
 
 
 def _hazard_kinds(migration) -> list[str]:
@@ -99,7 +102,7 @@ def test_case(name, scratch):
     for text in expected.get("not_contains", []):
         assert text not in body, text
     assert migration.notes == expected.get("notes", [])
-    _independent_check(scratch, old.text, body, new.text, schema)
+    checks = [lambda: _independent_check(scratch, old.text, body, new.text, schema)]
 
     if "down_refused" in expected:
         with raises_momrel_error(2) as refusal:
@@ -109,7 +112,9 @@ def test_case(name, scratch):
         assert down.verified and down.direction == "down"
         if "down_hazards" in expected:
             assert _hazard_kinds(down) == sorted(expected["down_hazards"])
-        _independent_check(scratch, new.text, script_body(down.statements, schema), old.text, schema)
+        down_body = script_body(down.statements, schema)
+        checks.append(lambda: _independent_check(scratch, new.text, down_body, old.text, schema))
+    concurrently(*checks)  # up and down side by side; the first failure (up's) is raised
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -119,8 +124,9 @@ def test_file_diffed_with_itself_is_empty(name, scratch):
     if "refused" in expected:
         pytest.skip("refused case")
     schema = expected.get("schema", "public")
-    for side in ("a.sql", "b.sql"):
-        source = _source(folder, side)
-        # Nothing to verify in an empty migration: what matters is that two loadings of one
-        # file read the same (no name or order PostgreSQL chooses differently each time).
-        assert diff(source, source, schema, scratch, verify=False).statements == []
+    # Nothing to verify in an empty migration: what matters is that two loadings of one file
+    # read the same (no name or order PostgreSQL chooses differently each time).
+    a, b = (_source(folder, side) for side in ("a.sql", "b.sql"))
+    plans = concurrently(lambda: diff(a, a, schema, scratch, verify=False),
+                         lambda: diff(b, b, schema, scratch, verify=False))
+    assert [plan.statements for plan in plans] == [[], []]
