@@ -600,3 +600,94 @@ def test_comment_on_a_concurrent_index_follows_it_into_post():
     assert (create.section, create.action) == ("post", "create")
     assert (comment.section, comment.action, comment.sql) == \
         ("post", "comment", "COMMENT ON INDEX \"files_path_idx\" IS 'for lookups'")
+
+
+# ---------------------------------------------------------------- partitions and inheritance
+def detections(*extra: Entry, key: str | None = "RANGE (file_id)") -> list[Entry]:
+    """A partitioned table face_detections (file_id, score) plus `extra` columns."""
+    entries = table("face_detections", col("file_id", not_null=True), col("score", "real"), *extra)
+    return [Entry(replace(entries[0].obj, partition_key=key))] + entries[1:]
+
+
+def partition(name: str, bound: str, *columns: str, parent: str = "face_detections") -> list[Entry]:
+    """A partition of `parent` whose columns all come from it (attislocal = false)."""
+    entries = table(name, *(col(c) for c in columns))
+    return ([Entry(replace(entries[0].obj, partition_of=(SCHEMA, parent), partition_bound=bound),
+                   frozenset({table_key(parent)}))]
+            + [Entry(replace(e.obj, inherited=True), e.uses) for e in entries[1:]])
+
+
+def attached_index(table: str, name: str, parent: str, *columns: str) -> Entry:
+    entry = index(table, name, *columns)
+    return Entry(replace(entry.obj, parent_index=parent), entry.uses)
+
+
+FIRST = "FOR VALUES FROM ('0') TO ('1000000')"
+
+
+def test_new_partition_is_created_of_its_parent_with_nothing_of_its_own():
+    parent = [detections(), index("face_detections", "fd_score_idx", "score")]
+    new = parent + [partition("fd_0", FIRST, "file_id", "score"),
+                    attached_index("fd_0", "fd_0_score_idx", "fd_score_idx", "score")]
+    [create] = plan(parent, new)
+    assert create.sql == f'CREATE TABLE "fd_0" PARTITION OF "face_detections" {FIRST}'
+    assert {column_key("fd_0", "file_id"), index_key("fd_0_score_idx")} <= create.provides
+
+
+def test_column_added_to_a_partitioned_table_is_added_once_to_the_parent():
+    old = [detections(), partition("fd_0", FIRST, "file_id", "score")]
+    new = [detections(col("frame", "integer")), partition("fd_0", FIRST, "file_id", "score", "frame")]
+    [add] = plan(old, new)
+    assert add.sql == 'ALTER TABLE "face_detections" ADD COLUMN "frame" integer'
+    assert column_key("fd_0", "frame") in add.provides
+
+
+def test_index_on_a_partitioned_table_is_built_plainly_and_makes_the_partitions_own():
+    old = [detections(), partition("fd_0", FIRST, "file_id", "score")]
+    parent_index = index("face_detections", "fd_score_idx", "score")
+    parent_index = Entry(replace(parent_index.obj, definition=parent_index.obj.definition.replace(
+        " ON ", " ON ONLY ")), parent_index.uses)
+    new = old + [parent_index, attached_index("fd_0", "fd_0_score_idx", "fd_score_idx", "score")]
+    [create] = plan(old, new)
+    assert create.sql == "CREATE INDEX fd_score_idx ON public.face_detections USING btree (score)"
+    assert (create.section, hazard_kinds(create)) == ("main", ["index-build"])
+    assert index_key("fd_0_score_idx") in create.provides
+
+
+def test_detached_partition_keeps_what_it_had_and_drops_it_after_detach():
+    parent = [detections(), index("face_detections", "fd_score_idx", "score")]
+    old = parent + [partition("fd_0", FIRST, "file_id", "score"),
+                    attached_index("fd_0", "fd_0_score_idx", "fd_score_idx", "score")]
+    new = parent + [table("fd_0", col("file_id", not_null=True), col("score", "real"))]
+    detach, drop = plan(old, new)
+    assert detach.sql == 'ALTER TABLE "face_detections" DETACH PARTITION "fd_0"'
+    assert hazard_kinds(detach) == ["backward-incompatible"]
+    assert drop.sql == 'DROP INDEX CONCURRENTLY "fd_0_score_idx"'
+
+
+def test_partition_with_a_new_bound_is_detached_then_attached():
+    old = [detections(), partition("fd_0", FIRST, "file_id", "score")]
+    new = [detections(), partition("fd_0", "FOR VALUES FROM ('0') TO ('10')", "file_id", "score")]
+    detach, attach = plan(old, new)
+    assert detach.sql == 'ALTER TABLE "face_detections" DETACH PARTITION "fd_0"'
+    assert attach.sql == """ALTER TABLE "face_detections" ATTACH PARTITION "fd_0" FOR VALUES FROM ('0') TO ('10')"""
+    assert sorted(hazard_kinds(attach)) == ["access-exclusive-lock", "data-dependent"]
+
+
+@pytest.mark.parametrize("old_key, new_key", [(None, "HASH (file_id)"), ("RANGE (file_id)", "LIST (file_id)")])
+def test_changed_partition_key_is_refused(old_key, new_key):
+    with raises_momrel_error(2) as refusal:
+        plan([detections(key=old_key)], [detections(key=new_key)])
+    assert "table public.face_detections: its partitioning changes" in str(refusal.value)
+
+
+def test_inherit_and_no_inherit():
+    events = table("events", col("id", not_null=True))
+    child = table("login_events", col("id", not_null=True))
+    inheriting = [Entry(replace(child[0].obj, inherits=((SCHEMA, "events"),)), frozenset({table_key("events")}))] \
+        + child[1:]
+    [inherit] = plan([events, child], [events, inheriting])
+    assert inherit.sql == 'ALTER TABLE "login_events" INHERIT "events"'
+    [no_inherit] = plan([events, inheriting], [events, child])
+    assert no_inherit.sql == 'ALTER TABLE "login_events" NO INHERIT "events"'
+    assert hazard_kinds(no_inherit) == ["backward-incompatible"]

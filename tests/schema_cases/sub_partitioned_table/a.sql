@@ -1,0 +1,4 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY,
+    path text NOT NULL
+);
