@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install bench clean-local
+.PHONY: demo test install bench schema-sweep clean-local
 
 $(BIN)/momrel: pyproject.toml
 	@echo "-> creating $(VENV) and installing momrel and its dependencies (first run: a few minutes)"
@@ -25,6 +25,14 @@ test: install
 
 bench: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+
+# `momrel schema diff` up and down over tests/schema_cases and the folders in SWEEP_DATA (peers'
+# suites, kept outside the repository), each migration checked by psql + pg_dump (docs/schema-diff.md).
+# SWEEP_ARGS passes more options, e.g. SWEEP_ARGS="--only enum --json results.json".
+SWEEP_DATA ?=
+SWEEP_ARGS ?=
+schema-sweep: install
+	$(BIN)/python bench/schema_sweep.py --create-roles tests/schema_cases $(SWEEP_DATA) $(SWEEP_ARGS)
 
 # Stop the embedded server and delete local state (.momrel/: database, Qdrant, outputs).
 clean-local:
