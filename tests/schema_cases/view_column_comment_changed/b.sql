@@ -1,0 +1,10 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY,
+    path text NOT NULL,
+    size_bytes bigint
+);
+
+CREATE VIEW file_paths AS SELECT id, path FROM files;
+
+COMMENT ON COLUMN file_paths.path IS 'Path relative to the bucket root';
+COMMENT ON COLUMN file_paths.id IS 'File id';

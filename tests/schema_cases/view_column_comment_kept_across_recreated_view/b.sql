@@ -1,0 +1,9 @@
+CREATE TABLE files (
+    id bigint PRIMARY KEY,
+    path text NOT NULL,
+    size_bytes bigint
+);
+
+CREATE VIEW file_paths AS SELECT path, id, size_bytes FROM files;
+
+COMMENT ON COLUMN file_paths.path IS 'Path relative to the media root';
