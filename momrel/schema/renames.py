@@ -84,6 +84,10 @@ def derived_renames(old: Catalog, new: Catalog, ctx_ident) -> list[Statement]:
         return old_only, new_only
 
     old_only, new_only = unmatched("constraint")
+    # A constraint a partition or child inherits is renamed with its parent's (PostgreSQL
+    # refuses to rename it on its own).
+    old_only = {k: c for k, c in old_only.items() if not c.inherited}
+    new_only = {k: c for k, c in new_only.items() if not c.inherited}
     for before, after in _unique_matches(old_only, new_only,
                                          lambda c: (c.schema, c.table, c.type, c.definition)):
         statements.append(make(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
