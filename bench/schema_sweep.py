@@ -169,15 +169,16 @@ def roles_named(text: str) -> set[str]:
 EXTENSION_RE = re.compile(r"create\s+extension\s+(?:if\s+not\s+exists\s+)?\"?([\w-]+)\"?", re.I)
 
 
-def skip_reason(case: dict, available_extensions: set[str], create_roles: bool) -> str | None:
+def skip_reason(case: dict, available_extensions: set[str], server_roles: set[str]) -> str | None:
     if case["stub"]:
         return case["stub"]
     text = case["old"] + "\n" + case["new"]
     missing = sorted({m.lower() for m in EXTENSION_RE.findall(text)} - available_extensions)
     if missing:
         return "extension " + ", ".join(missing)
-    if case["roles"] and not create_roles:
-        return "roles " + ", ".join(case["roles"])
+    missing_roles = sorted(set(case["roles"]) - server_roles)
+    if missing_roles:
+        return "roles " + ", ".join(missing_roles)
     return None
 
 
@@ -403,15 +404,17 @@ def _git_head() -> str:
     return result.stdout.strip() if result.returncode == 0 else "unknown"
 
 
-def _prepare_server(url: str, roles: set[str]) -> set[str]:
-    """fsync off (nothing of this server outlives the run), the roles; returns the extensions
-    the server can create."""
+def _prepare_server(url: str, roles: set[str]) -> tuple[set[str], set[str]]:
+    """fsync off (nothing of this server outlives the run), then the roles it lacks; returns
+    the extensions it can create and the roles it has."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ALTER SYSTEM SET fsync = off")
         conn.execute("SELECT pg_reload_conf()")
-        for role in sorted(roles):
+        existing = {row[0] for row in conn.execute("SELECT rolname FROM pg_roles")}
+        for role in sorted(roles - existing):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-        return {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+        extensions = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+        return extensions, existing | roles
 
 
 def sweep(cases: list[dict], jobs: int, create_roles: bool) -> list[dict]:
@@ -422,10 +425,10 @@ def sweep(cases: list[dict], jobs: int, create_roles: bool) -> list[dict]:
             server.start()
             url = server.url("postgres")
             roles = {role for c in cases for role in c["roles"]} if create_roles else set()
-            extensions = _prepare_server(url, roles)
+            extensions, server_roles = _prepare_server(url, roles)
             tasks = []
             for case in cases:
-                reason = skip_reason(case, extensions, create_roles)
+                reason = skip_reason(case, extensions, server_roles)
                 if reason:
                     results += [{"suite": case["suite"], "file": case["file"], "name": case["name"],
                                  "direction": d, "peer_error": case["peer_error"],
