@@ -46,9 +46,11 @@ def schema_dump(url: str, schema: str) -> str:
 
     def sort_columns(match: re.Match) -> str:
         lines = [line.rstrip(",") for line in match.group(2).splitlines() if line.strip()]
-        return match.group(1) + ",\n".join(sorted(lines)) + "\n);"
+        return match.group(1) + ",\n".join(sorted(lines)) + "\n)" + match.group(3) + ";"
 
-    text = re.sub(r"(CREATE TABLE [^\n]+ \(\n)(.*?)\n\);", sort_columns, text, flags=re.S)
+    # Whatever follows the column list (INHERITS, PARTITION BY, WITH) stays as it is.
+    text = re.sub(r"(CREATE (?:UNLOGGED )?TABLE [^\n]+ \(\n)(.*?)\n\)([^;]*);", sort_columns, text,
+                  flags=re.S)
     # An object's GRANT/REVOKE lines follow its acl, whose order is the order grants were made:
     # it means nothing to PostgreSQL's checks, and a migration cannot reproduce it.
     text = re.sub(r"(?:^(?:GRANT|REVOKE) [^\n]*\n)+",

@@ -247,6 +247,25 @@ def _same_as_parents(column, catalog) -> bool:
     return False
 
 
+def _copies_stay_local(obj, copies: set[Key], ctx) -> bool:
+    """A column an inheriting table has from its parent and keeps as its own when the parent's
+    goes (its copy is in the new schema, not inherited there)."""
+    if obj.key[0] != "column" or not copies or is_partitioned(ctx.old, obj.schema, obj.table):
+        return False  # a partition cannot keep a column its partitioned table drops
+    return all(key in ctx.new.objects and not is_implicit(ctx.new.objects[key]) for key in copies)
+
+
+def _drop_column_from_parent_only(column, ctx):
+    """`ALTER TABLE ONLY parent DROP COLUMN`: the inheriting tables keep the column, and it
+    becomes their own (PostgreSQL marks it local), with its values."""
+    return make(sql.SQL("ALTER TABLE ONLY {} DROP COLUMN {}").format(
+        ctx.ident(column.schema, column.table), sql.Identifier(column.name)), "drop", column.key,
+        [Hazard(HazardKind.DELETES_DATA, f"the values of {column.table}.{column.name} in "
+                                         f"{column.table}'s own rows are deleted"),
+         Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{column.table}.{column.name} disappears")],
+        removes={column.key})
+
+
 def aware(create, drop, alter):
     """A column, constraint or index generator that leaves implicit objects to PostgreSQL, and
     whose statements for a parent's object provide (or remove) the copies on its partitions."""
@@ -265,8 +284,10 @@ def aware(create, drop, alter):
         statements = implicit_drop(obj, ctx)
         if statements is not None:
             return statements
-        statements = drop(obj, ctx)
         copies = copies_in(ctx.old, obj)
+        if _copies_stay_local(obj, copies, ctx):
+            return [_drop_column_from_parent_only(obj, ctx)]
+        statements = drop(obj, ctx)
         for statement in statements + [s.fallback for s in statements if s.fallback]:
             statement.removes = statement.removes | copies
         return statements
