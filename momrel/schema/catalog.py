@@ -14,29 +14,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 import psycopg
-from psycopg import sql
 
 from momrel.errors import UnsupportedObject
 from momrel.schema.facts import read_facts
+from momrel.schema.userobjects import USER_NAMESPACE_CONDITION, not_extension
 from momrel.schema.model import (Catalog, Collation, Column, Constraint, Enum, Extension, Function, Index,
                                  Key, Policy, Schema, Sequence, Table, Trigger, View)
 
 
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
-# Namespaces that belong to PostgreSQL itself.
-_USER_NAMESPACES = """
-    SELECT oid, nspname, obj_description(oid, 'pg_namespace')
-    FROM pg_namespace
-    WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
-"""
-
-def _not_extension(catalog: str, oid_column: str) -> str:
-    """Objects created by an extension belong to the extension, not to the schema file."""
-    return sql.SQL(
-        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {}::regclass "
-        "AND e.objid = {} AND e.deptype = 'e')"
-    ).format(sql.Literal(catalog), sql.Identifier(*oid_column.split("."))).as_string(None)
+_USER_NAMESPACES = ("SELECT oid, nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace "
+                    f"WHERE {USER_NAMESPACE_CONDITION}")
 
 
 # (catalog, oid, subid, grantee, privilege, grantable) for each privilege on a schema, relation,
@@ -53,22 +42,22 @@ _PRIVILEGES = (
     "FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault("
     "    CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))) a "
     "WHERE c.relnamespace = ANY(%(namespaces)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S') "
-    "AND a.grantee <> c.relowner AND " + _not_extension("pg_class", "c.oid") + " "
+    "AND a.grantee <> c.relowner AND " + not_extension("pg_class", "c.oid") + " "
     "UNION ALL "
     "SELECT 'pg_class', c.oid, x.attnum, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
     "FROM pg_class c JOIN pg_attribute x ON x.attrelid = c.oid, aclexplode(x.attacl) a "
     "WHERE c.relnamespace = ANY(%(namespaces)s) AND c.relkind IN ('r', 'p') AND x.attnum > 0 "
-    "AND NOT x.attisdropped AND a.grantee <> c.relowner AND " + _not_extension("pg_class", "c.oid") + " "
+    "AND NOT x.attisdropped AND a.grantee <> c.relowner AND " + not_extension("pg_class", "c.oid") + " "
     "UNION ALL "
     "SELECT 'pg_proc', p.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
     "FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a "
     "WHERE p.pronamespace = ANY(%(namespaces)s) AND p.prokind IN ('f', 'p') "
-    "AND a.grantee <> p.proowner AND " + _not_extension("pg_proc", "p.oid") + " "
+    "AND a.grantee <> p.proowner AND " + not_extension("pg_proc", "p.oid") + " "
     "UNION ALL "
     "SELECT 'pg_type', t.oid, 0, " + _GRANTEE + ", a.privilege_type, a.is_grantable "
     "FROM pg_type t, aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a "
     "WHERE t.typnamespace = ANY(%(namespaces)s) AND t.typtype = 'e' "
-    "AND a.grantee <> t.typowner AND " + _not_extension("pg_type", "t.oid")
+    "AND a.grantee <> t.typowner AND " + not_extension("pg_type", "t.oid")
 )
 
 
@@ -117,15 +106,15 @@ class _Reader:
         ns = tuple(self.namespaces)
         checks = [
             ("SELECT relname, relkind FROM pg_class WHERE relnamespace = ANY(%s) "
-             "AND relkind NOT IN ('r', 'p', 'i', 'I', 'S', 'v', 'm') AND " + _not_extension("pg_class", "oid"),
+             "AND relkind NOT IN ('r', 'p', 'i', 'I', 'S', 'v', 'm') AND " + not_extension("pg_class", "oid"),
              lambda r: {"p": "partitioned table", "f": "foreign table", "c": "composite type",
                         "I": "partitioned index", "t": "TOAST table"}.get(r[1], "relation") + f" {r[0]}"),
             ("SELECT t.typname, t.typtype FROM pg_type t WHERE t.typnamespace = ANY(%s) "
-             "AND t.typtype IN ('d', 'r', 'm', 'p') AND " + _not_extension("pg_type", "t.oid"),
+             "AND t.typtype IN ('d', 'r', 'm', 'p') AND " + not_extension("pg_type", "t.oid"),
              lambda r: {"d": "domain", "r": "range type", "m": "multirange type",
                         "p": "pseudo-type"}[r[1]] + f" {r[0]}"),
             ("SELECT t.typname FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid "
-             "WHERE t.typnamespace = ANY(%s) AND c.relkind = 'c' AND " + _not_extension("pg_type", "t.oid"),
+             "WHERE t.typnamespace = ANY(%s) AND c.relkind = 'c' AND " + not_extension("pg_type", "t.oid"),
              lambda r: f"composite type {r[0]}"),
             ("SELECT r.rulename, c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
              "WHERE c.relnamespace = ANY(%s) AND r.rulename <> '_RETURN'",
@@ -138,7 +127,7 @@ class _Reader:
             ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = ANY(%s) AND c.reloftype <> 0",
              lambda r: f"typed table {r[0]} (CREATE TABLE … OF)"),
             ("SELECT proname, prokind FROM pg_proc WHERE pronamespace = ANY(%s) "
-             "AND prokind NOT IN ('f', 'p') AND " + _not_extension("pg_proc", "oid"),
+             "AND prokind NOT IN ('f', 'p') AND " + not_extension("pg_proc", "oid"),
              lambda r: f"{'aggregate' if r[1] == 'a' else 'window function'} {r[0]}"),
             ("SELECT stxname FROM pg_statistic_ext WHERE stxnamespace = ANY(%s)",
              lambda r: f"statistics object {r[0]}"),
@@ -149,7 +138,7 @@ class _Reader:
              "WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)",
              lambda r: f"column privileges (GRANT … (column)) on view {r[0]}"),
             ("SELECT oprname FROM pg_operator WHERE oprnamespace = ANY(%s) AND "
-             + _not_extension("pg_operator", "oid"), lambda r: f"operator {r[0]}"),
+             + not_extension("pg_operator", "oid"), lambda r: f"operator {r[0]}"),
         ]
         for query, describe in checks:
             found = self.rows(query, (list(ns),))
@@ -175,7 +164,7 @@ class _Reader:
         for oid, schema, row, comment in self.rows(
                 "SELECT co.oid, n.nspname, to_jsonb(co), obj_description(co.oid, 'pg_collation') "
                 "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace "
-                "WHERE co.collnamespace = ANY(%s) AND " + _not_extension("pg_collation", "co.oid"),
+                "WHERE co.collnamespace = ANY(%s) AND " + not_extension("pg_collation", "co.oid"),
                 (list(self.namespaces),)):
             locale = row.get("colllocale", row.get("colliculocale"))
             self.add(Collation(schema, row["collname"], row["collprovider"], row["collcollate"],
@@ -189,7 +178,7 @@ class _Reader:
                 "             ORDER BY enumsortorder), obj_description(t.oid, 'pg_type') "
                 "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
                 "WHERE t.typtype = 'e' AND t.typnamespace = ANY(%s) AND "
-                + _not_extension("pg_type", "t.oid"), (list(self.namespaces),)):
+                + not_extension("pg_type", "t.oid"), (list(self.namespaces),)):
             enum = Enum(schema, name, tuple(labels), comment)
             self.add(enum, "pg_type", oid)
             self.oids[("pg_type", array_oid, 0)] = enum.key
@@ -220,7 +209,7 @@ class _Reader:
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "LEFT JOIN pg_type t ON t.oid = c.reltype "
                 "WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace = ANY(%s) AND "
-                + _not_extension("pg_class", "c.oid") + " ORDER BY c.oid",
+                + not_extension("pg_class", "c.oid") + " ORDER BY c.oid",
                 (list(self.namespaces),)):
             (oid, type_oid, array_oid, schema, name, kind, comment, view_def, columns,
              column_comments, options, populated, persistence, replica_identity, replica_index,
@@ -257,7 +246,7 @@ class _Reader:
                 "     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
                 "LEFT JOIN pg_class owner ON owner.oid = d.refobjid "
                 "LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-                "WHERE c.relnamespace = ANY(%s) AND " + _not_extension("pg_class", "c.oid"),
+                "WHERE c.relnamespace = ANY(%s) AND " + not_extension("pg_class", "c.oid"),
                 (list(self.namespaces),)):
             (oid, schema, name, data_type, start, increment, minimum, maximum, cache, cycle,
              owner_table, owner_column, deptype, comment) = row
@@ -278,7 +267,7 @@ class _Reader:
                 "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                 "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
                 "WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
-                "AND c.relnamespace = ANY(%s) AND " + _not_extension("pg_class", "c.oid"),
+                "AND c.relnamespace = ANY(%s) AND " + not_extension("pg_class", "c.oid"),
                 (list(self.namespaces),)):
             (rel_oid, attnum, schema, table, name, data_type, not_null, expression, default_oid,
              identity, generated, collation, comment, inherited) = row
@@ -325,7 +314,7 @@ class _Reader:
                 "WHERE i.relnamespace = ANY(%s) AND t.relkind IN ('r', 'p', 'm') "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.oid "
                 "                AND co.contype IN ('p', 'u', 'x')) AND "
-                + _not_extension("pg_class", "t.oid"), (list(self.namespaces),)):
+                + not_extension("pg_class", "t.oid"), (list(self.namespaces),)):
             shape = definition.replace(f" INDEX {quoted_name} ON ", " INDEX ON ", 1)
             self.add(Index(schema, table, name, definition, comment, shape, parent_index),
                      "pg_class", oid)
@@ -337,7 +326,7 @@ class _Reader:
                 "       obj_description(p.oid, 'pg_proc') "
                 "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                 "WHERE p.pronamespace = ANY(%s) AND p.prokind IN ('f', 'p') AND "
-                + _not_extension("pg_proc", "p.oid"), (list(self.namespaces),)):
+                + not_extension("pg_proc", "p.oid"), (list(self.namespaces),)):
             self.add(Function(schema, name, arguments, kind, result, definition.strip(), comment),
                      "pg_proc", oid)
 

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import psycopg
 
-# Objects created by an extension are the extension's (its version is compared instead).
-_NOT_EXTENSION_MEMBER = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = {catalog}::regclass "
-                         "AND e.objid = {oid} AND e.deptype = 'e')")
+from momrel.schema.userobjects import USER_NAMESPACE_OIDS, not_extension
 
-_USER_NAMESPACE = ("SELECT oid FROM pg_namespace WHERE nspname !~ '^pg_' "
-                   "AND nspname <> 'information_schema'")
-
+# Objects created by an extension are left out: they are the extension's (its version is
+# compared instead).
 _QUERIES = {
     "relation": f"""
         SELECT (pg_identify_object('pg_class'::regclass, c.oid, 0)).identity, c.relkind::text,
@@ -35,17 +32,17 @@ _QUERIES = {
                                 c.relam <> 0 AND c.relkind IN ('r', 'm', 'p')
                                     AND (SELECT amname FROM pg_am WHERE oid = c.relam) <> 'heap')::text
         FROM pg_class c
-        WHERE c.relnamespace IN ({_USER_NAMESPACE}) AND c.relkind <> 't'
-          AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_class'", oid="c.oid")}""",
+        WHERE c.relnamespace IN ({USER_NAMESPACE_OIDS}) AND c.relkind <> 't'
+          AND {not_extension("pg_class", "c.oid")}""",
     "column": f"""
         SELECT (pg_identify_object('pg_class'::regclass, a.attrelid, a.attnum)).identity, 'column',
                json_build_array(a.attstorage, a.attcompression, a.attstattarget::int,
                                 a.attoptions,
                                 (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(a.attacl) x))::text
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        WHERE c.relnamespace IN ({_USER_NAMESPACE}) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+        WHERE c.relnamespace IN ({USER_NAMESPACE_OIDS}) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
           AND a.attnum > 0 AND NOT a.attisdropped
-          AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_class'", oid="c.oid")}""",
+          AND {not_extension("pg_class", "c.oid")}""",
     "comment": """
         SELECT (pg_identify_object(d.classoid, d.objoid, d.objsubid)).type || ' '
                || (pg_identify_object(d.classoid, d.objoid, d.objsubid)).identity, 'comment', d.description
@@ -61,23 +58,23 @@ _QUERIES = {
                json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) x),
                                 pg_get_functiondef(p.oid))::text
         FROM pg_proc p
-        WHERE p.pronamespace IN ({_USER_NAMESPACE}) AND p.prokind IN ('f', 'p')
-          AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_proc'", oid="p.oid")}""",
+        WHERE p.pronamespace IN ({USER_NAMESPACE_OIDS}) AND p.prokind IN ('f', 'p')
+          AND {not_extension("pg_proc", "p.oid")}""",
     "type": f"""
         SELECT (pg_identify_object('pg_type'::regclass, t.oid, 0)).identity, 'type',
                json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(t.typacl, acldefault('T', t.typowner))) x))::text
         FROM pg_type t
-        WHERE t.typnamespace IN ({_USER_NAMESPACE}) AND t.typtype IN ('e', 'd', 'r', 'c') AND t.typrelid = 0
-          AND {_NOT_EXTENSION_MEMBER.format(catalog="'pg_type'", oid="t.oid")}""",
+        WHERE t.typnamespace IN ({USER_NAMESPACE_OIDS}) AND t.typtype IN ('e', 'd', 'r', 'c') AND t.typrelid = 0
+          AND {not_extension("pg_type", "t.oid")}""",
     "schema": f"""
         SELECT n.nspname, 'schema',
                json_build_array((SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(n.nspacl, acldefault('n', n.nspowner))) x))::text
-        FROM pg_namespace n WHERE n.oid IN ({_USER_NAMESPACE})""",
+        FROM pg_namespace n WHERE n.oid IN ({USER_NAMESPACE_OIDS})""",
     "trigger": f"""
         SELECT (pg_identify_object('pg_trigger'::regclass, t.oid, 0)).identity, 'trigger',
                json_build_array(t.tgenabled, pg_get_triggerdef(t.oid))::text
         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE c.relnamespace IN ({_USER_NAMESPACE}) AND NOT t.tgisinternal""",
+        WHERE c.relnamespace IN ({USER_NAMESPACE_OIDS}) AND NOT t.tgisinternal""",
     "policy": f"""
         SELECT (pg_identify_object('pg_policy'::regclass, p.oid, 0)).identity, 'policy',
                json_build_array(p.polcmd, p.polpermissive,
@@ -85,7 +82,7 @@ _QUERIES = {
                                                   ORDER BY 1) FROM unnest(p.polroles) r),
                                 pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))::text
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-        WHERE c.relnamespace IN ({_USER_NAMESPACE})""",
+        WHERE c.relnamespace IN ({USER_NAMESPACE_OIDS})""",
 }
 
 
