@@ -125,20 +125,19 @@ def _attribute_changes(old, new, ctx) -> list:
                 requires=[index_key] if index_key else []))
         else:
             statements.append(make(sql.SQL("{} REPLICA IDENTITY {}").format(
-                head, sql.SQL(REPLICA_IDENTITY_WORDS[new.replica_identity])), "alter", new.key,
-                ))
-    if old.row_security != new.row_security:
-        hazard = (f"roles without a policy on {new.name} see and change none of its rows" if new.row_security
-                  else f"the policies of {new.name} stop applying: every role sees all its rows")
-        statements.append(make(sql.SQL("{} {} ROW LEVEL SECURITY").format(
-            head, sql.SQL("ENABLE" if new.row_security else "DISABLE")), "alter", new.key,
-            [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, hazard)]))
-    if old.force_row_security != new.force_row_security:
-        hazard = (f"the owner of {new.name} is subject to its policies too" if new.force_row_security
-                  else f"the owner of {new.name} bypasses its policies again")
-        statements.append(make(sql.SQL("{} {} ROW LEVEL SECURITY").format(
-            head, sql.SQL("FORCE" if new.force_row_security else "NO FORCE")), "alter", new.key,
-            [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, hazard)]))
+                head, sql.SQL(REPLICA_IDENTITY_WORDS[new.replica_identity])), "alter", new.key))
+    for field, words, enabled, disabled in (
+            ("row_security", ("ENABLE", "DISABLE"),
+             f"roles without a policy on {new.name} see and change none of its rows",
+             f"the policies of {new.name} stop applying: every role sees all its rows"),
+            ("force_row_security", ("FORCE", "NO FORCE"),
+             f"the owner of {new.name} is subject to its policies too",
+             f"the owner of {new.name} bypasses its policies again")):
+        on = getattr(new, field)
+        if getattr(old, field) != on:
+            statements.append(make(sql.SQL("{} {} ROW LEVEL SECURITY").format(
+                head, sql.SQL(words[0] if on else words[1])), "alter", new.key,
+                [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, enabled if on else disabled)]))
     return statements
 
 
