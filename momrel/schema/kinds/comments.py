@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from momrel.schema.kinds import make
+from momrel.schema.kinds import functions, make
 
 
 def target(obj, ctx) -> sql.Composable:
@@ -22,8 +22,7 @@ def target(obj, ctx) -> sql.Composable:
         return sql.SQL("{} {} ON {}").format(sql.SQL(kind.upper()), sql.Identifier(obj.name),
                                              ctx.ident(obj.schema, obj.table))
     if kind == "function":
-        return sql.SQL("{} {}({})").format(sql.SQL("PROCEDURE" if obj.kind == "p" else "FUNCTION"),
-                                           ctx.ident(obj.schema, obj.name), sql.SQL(obj.arguments))
+        return functions.signature(obj, ctx)
     word = {"table": "TABLE", "index": "INDEX", "sequence": "SEQUENCE", "enum": "TYPE",
             "collation": "COLLATION",
             "view": "MATERIALIZED VIEW" if getattr(obj, "materialized", False) else "VIEW"}[kind]

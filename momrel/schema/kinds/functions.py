@@ -32,10 +32,14 @@ def create(obj, ctx):
                  requires=body_requirements(obj, ctx.new))]
 
 
+def signature(obj, ctx) -> sql.Composable:
+    """`FUNCTION f(integer)` or `PROCEDURE p(text)`: how DROP, COMMENT ON and GRANT name one."""
+    return sql.SQL("{} {}({})").format(sql.SQL("PROCEDURE" if obj.kind == "p" else "FUNCTION"),
+                                       ctx.ident(obj.schema, obj.name), sql.SQL(obj.arguments))
+
+
 def drop(obj, ctx):
-    word = "PROCEDURE" if obj.kind == "p" else "FUNCTION"
-    return [make(sql.SQL("DROP {} {}({})").format(sql.SQL(word), ctx.ident(obj.schema, obj.name),
-                                                  sql.SQL(obj.arguments)),
+    return [make(sql.SQL("DROP {}").format(signature(obj, ctx)),
                  "drop", obj.key, [Hazard(HazardKind.BACKWARD_INCOMPATIBLE, f"{obj.name}({obj.arguments}) disappears")]
                  if obj.key not in ctx.new.objects else [], removes=[obj.key])]
 

@@ -19,7 +19,7 @@ from dataclasses import fields
 
 from psycopg import sql
 
-from momrel.schema.kinds import make
+from momrel.schema.kinds import functions, make
 from momrel.schema.migration import Hazard, HazardKind
 from momrel.schema.model import Key, describe
 
@@ -172,7 +172,6 @@ def target(obj, ctx) -> sql.Composable:
     if kind == "column":
         return sql.SQL("TABLE {}").format(ctx.ident(obj.schema, obj.table))
     if kind == "function":
-        return sql.SQL("{} {}({})").format(sql.SQL("PROCEDURE" if obj.kind == "p" else "FUNCTION"),
-                                           ctx.ident(obj.schema, obj.name), sql.SQL(obj.arguments))
+        return functions.signature(obj, ctx)
     word = {"table": "TABLE", "view": "TABLE", "sequence": "SEQUENCE", "enum": "TYPE"}[kind]
     return sql.SQL("{} {}").format(sql.SQL(word), ctx.ident(obj.schema, obj.name))
